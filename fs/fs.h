@@ -1,0 +1,151 @@
+/* fs/fs.h — the daemon's shared state and the helpers every op family uses.
+ *
+ * Invariants:
+ *  - struct fs_ctx is set up before the session starts and is read-only
+ *    afterwards, except the inode table (locked inside) and the engine
+ *    (lock-free inside).
+ *  - Every handler replies exactly once. Errors are -errno values until
+ *    fs_reply_status(), the one place that turns them into fuse_reply_err().
+ *  - Regular-file handles: fi->fh is the backing fd. Directory handles:
+ *    fi->fh is a struct fs_dir pointer. Handlers never mix the two (they look
+ *    at the node's type, not at fi).
+ */
+#ifndef SNAG_FS_FS_H
+#define SNAG_FS_FS_H
+
+#define FUSE_USE_VERSION 312
+
+#include <assert.h>
+#include <fuse_lowlevel.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "inode.h"
+#include "options.h"
+
+struct inj_engine;
+
+struct fs_ctx {
+    const struct fs_options *opt;
+    struct fs_itable itable;
+    char *source;      /* realpath of SOURCE, owned */
+    size_t source_len; /* strlen(source) */
+    double timeout;    /* entry and attr timeout: 0 in strict mode */
+    bool direct_io;    /* strict mode: FOPEN_DIRECT_IO on every open */
+    bool keep_cache;
+    bool writeback;  /* FUSE_CAP_WRITEBACK_CACHE was granted */
+    bool noatime;    /* open backing files with O_NOATIME */
+    bool switch_ids; /* daemon is root: create as the caller */
+    struct inj_engine *engine; /* may be NULL: no injection */
+};
+
+/* The one place a status becomes a reply: rc is 0 or -errno. */
+static inline void fs_reply_status(fuse_req_t req, int rc)
+{
+    assert(rc <= 0);
+    fuse_reply_err(req, -rc);
+}
+
+static inline struct fs_ctx *fs_ctx_of(fuse_req_t req)
+{
+    return fuse_req_userdata(req);
+}
+
+/* The live node for ino, or NULL (reply -ESTALE then). */
+static inline struct fs_inode *fs_node(fuse_req_t req, fuse_ino_t ino)
+{
+    return fs_inode_get(&fs_ctx_of(req)->itable, ino);
+}
+
+/* Fill e for the object behind a fresh O_PATH fd: publish it in the table
+ * (taking fd) and set timeouts. Returns 0 or -errno. */
+int fs_entry_from_fd(struct fs_ctx *fs, int fd, struct fuse_entry_param *e);
+
+/* Look up name in parent: one more kernel reference on success. */
+int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
+                 struct fuse_entry_param *e);
+
+/* "/proc/self/fd/N" for a node's O_PATH fd. */
+void fs_proc_path(char buf[64], int fd);
+
+/* Credentials of the caller around a creating syscall (creds.c). */
+struct fs_creds {
+    bool switched;
+    mode_t old_umask;
+};
+int fs_creds_enter(struct fs_ctx *fs, fuse_req_t req, struct fs_creds *c);
+void fs_creds_leave(struct fs_ctx *fs, struct fs_creds *c);
+/* Make this thread's fsuid switches keep the daemon's capabilities; call in
+ * each thread before it serves requests (inherited by threads it creates). */
+void fs_creds_thread_setup(void);
+
+/* The op tables (ops.c). */
+extern const struct fuse_lowlevel_ops fs_ops;
+
+/* Handlers, by family. */
+void fs_init(void *userdata, struct fuse_conn_info *conn);
+void fs_destroy(void *userdata);
+
+void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void fs_forget_multi(fuse_req_t req, size_t count,
+                     struct fuse_forget_data *forgets);
+void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+              mode_t mode, dev_t rdev);
+void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+              mode_t mode);
+void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+                const char *name);
+void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+             const char *newname);
+void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+               fuse_ino_t newparent, const char *newname, unsigned int flags);
+
+void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+                struct fuse_file_info *fi);
+void fs_readlink(fuse_req_t req, fuse_ino_t ino);
+void fs_statfs(fuse_req_t req, fuse_ino_t ino);
+void fs_access(fuse_req_t req, fuse_ino_t ino, int mask);
+
+void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+               mode_t mode, struct fuse_file_info *fi);
+void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+             struct fuse_file_info *fi);
+void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
+                  off_t off, struct fuse_file_info *fi);
+void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+              struct fuse_file_info *fi);
+void fs_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+              int op);
+void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+                  off_t length, struct fuse_file_info *fi);
+void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+                        struct fuse_file_info *fi_in, fuse_ino_t ino_out,
+                        off_t off_out, struct fuse_file_info *fi_out,
+                        size_t len, int flags);
+void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+              struct fuse_file_info *fi);
+
+void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                struct fuse_file_info *fi);
+void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                    struct fuse_file_info *fi);
+void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+                 struct fuse_file_info *fi);
+
+void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+                 const char *value, size_t size, int flags);
+void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+                 size_t size);
+void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+#endif

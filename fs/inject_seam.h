@@ -1,0 +1,64 @@
+/* fs/inject_seam.h — the one seam between FUSE handlers and the fault engine.
+ *
+ * Invariants:
+ *  - Every handler calls fs_seam() before its backend syscall. With no rule
+ *    naming the op, that costs one atomic load and a branch.
+ *  - A negative return means: fail the request with that errno and do no
+ *    work. A zero return with v->actions != 0 leaves the handler to apply
+ *    SHORT, CORRUPT or LIE (see the helpers below); everything else (ERROR,
+ *    and DELAY/HANG until the reactor exists) is resolved here.
+ *  - The path (relative to the mount root) and comm are computed only if the
+ *    engine asks for them.
+ */
+#ifndef SNAG_FS_INJECT_SEAM_H
+#define SNAG_FS_INJECT_SEAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../inject/engine.h"
+#include "fs.h"
+
+#define FS_SEAM_NONE (-1) /* "no offset / size / flags" */
+
+/* Ask the engine about one request on node (the object, or the directory
+ * holding name when name is not NULL). off, size and flags are FS_SEAM_NONE
+ * when the op has none. Returns 0 (see v->actions) or -errno. */
+int fs_seam(fuse_req_t req, enum inj_op op, struct fs_inode *node,
+            const char *name, int64_t off, int64_t size, int64_t flags,
+            struct inj_verdict *v);
+
+static inline int fs_seam_op(fuse_req_t req, enum inj_op op,
+                             struct fs_inode *node, const char *name,
+                             struct inj_verdict *v)
+{
+    return fs_seam(req, op, node, name, FS_SEAM_NONE, FS_SEAM_NONE,
+                   FS_SEAM_NONE, v);
+}
+
+/* Report success without doing the work. */
+static inline bool fs_seam_lie(const struct inj_verdict *v)
+{
+    return (v->actions & INJ_ACT_LIE) != 0;
+}
+
+/* Bytes to transfer out of size asked. */
+static inline size_t fs_seam_len(const struct inj_verdict *v, size_t size)
+{
+    if ((v->actions & INJ_ACT_SHORT) && v->short_len < size)
+        return (size_t)v->short_len;
+    return size;
+}
+
+static inline bool fs_seam_corrupts(const struct inj_verdict *v)
+{
+    return (v->actions & INJ_ACT_CORRUPT) && v->corrupt != INJ_CORRUPT_NONE;
+}
+
+/* Damage buf[0..len) as the verdict says. */
+void fs_seam_corrupt(const struct inj_verdict *v, void *buf, size_t len);
+
+/* Set the engine the seam consults (NULL: none). Call before mounting. */
+void fs_seam_set_engine(struct fs_ctx *fs, struct inj_engine *e);
+
+#endif

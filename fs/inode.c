@@ -1,0 +1,430 @@
+/* fs/inode.c — the inode table: a sharded hash of backing objects keyed by nodeid.
+ *
+ * Invariants (see inode.h for the contract):
+ *  - nodeid is derived from (st_dev, st_ino), so the hash is keyed by nodeid
+ *    alone and a lookup by (dev, ino) is a lookup by the derived nodeid.
+ *  - A node is in exactly one shard's chain from publish until it is freed;
+ *    it is freed only under its shard lock with nlookup == 0, pins == 0 and
+ *    no retained handle (or at destroy).
+ *  - live counts nodes with nlookup > 0 (root excluded); ghosts counts
+ *    nodes with fd == -1 and a retained handle. Nodes between the two
+ *    phases of a forget (fd stolen, handle not yet attached) are in neither.
+ */
+#include "inode.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct fs_fhandle {
+    int mount_id;
+    struct file_handle h; /* flexible: h.f_handle[h.handle_bytes] follows */
+};
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+
+static struct fs_shard *shard_of(struct fs_itable *t, uint64_t nodeid,
+                                 uint64_t *hash)
+{
+    *hash = mix64(nodeid);
+    return &t->shards[*hash % FS_SHARDS];
+}
+
+static struct fs_inode **chain_of(struct fs_shard *s, uint64_t hash)
+{
+    return &s->buckets[(hash / FS_SHARDS) & (s->nbuckets - 1)];
+}
+
+/* Caller holds s->lock. */
+static struct fs_inode *shard_find(struct fs_shard *s, uint64_t hash,
+                                   uint64_t nodeid)
+{
+    for (struct fs_inode *n = *chain_of(s, hash); n; n = n->next)
+        if (n->nodeid == nodeid)
+            return n;
+    return NULL;
+}
+
+/* Caller holds s->lock. Grows the bucket array when chains get long; on
+ * ENOMEM the table simply stays at its current size. */
+static void shard_insert(struct fs_shard *s, uint64_t hash, struct fs_inode *n)
+{
+    if (s->count >= 2 * s->nbuckets) {
+        size_t nb = s->nbuckets * 2;
+        struct fs_inode **b = calloc(nb, sizeof(*b));
+        if (b) {
+            for (size_t i = 0; i < s->nbuckets; i++) {
+                struct fs_inode *p = s->buckets[i], *next;
+                for (; p; p = next) {
+                    next = p->next;
+                    size_t j = (mix64(p->nodeid) / FS_SHARDS) & (nb - 1);
+                    p->next = b[j];
+                    b[j] = p;
+                }
+            }
+            free(s->buckets);
+            s->buckets = b;
+            s->nbuckets = nb;
+        }
+    }
+    struct fs_inode **head = chain_of(s, hash);
+    n->next = *head;
+    *head = n;
+    s->count++;
+}
+
+/* Caller holds s->lock. */
+static void shard_remove(struct fs_shard *s, uint64_t hash, struct fs_inode *n)
+{
+    for (struct fs_inode **pp = chain_of(s, hash); *pp; pp = &(*pp)->next) {
+        if (*pp == n) {
+            *pp = n->next;
+            s->count--;
+            return;
+        }
+    }
+}
+
+/* Index of dev, adding it when new and fd >= 0. open_by_handle_at() needs
+ * a real (not O_PATH) fd on the device: a directory is opened read-only for
+ * it (the first object seen on a device is nearly always its mount root);
+ * otherwise the device's forgotten nodes cannot be reopened (ESTALE).
+ * Returns -1 when unknown and not added. */
+static int dev_index(struct fs_itable *t, dev_t dev, int fd, bool is_dir)
+{
+    int idx = -1;
+    pthread_mutex_lock(&t->dev_lock);
+    for (unsigned i = 0; i < t->ndevs; i++) {
+        if (t->devs[i] == dev) {
+            idx = (int)i;
+            goto out_unlock;
+        }
+    }
+    if (fd >= 0 && t->ndevs < FS_MAX_DEVS) {
+        int dfd = is_dir ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                         : -1;
+        if (dfd < 0)
+            dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (dfd < 0)
+            goto out_unlock;
+        t->dev_fd[t->ndevs] = dfd;
+        t->devs[t->ndevs] = dev;
+        idx = (int)t->ndevs++;
+    }
+out_unlock:
+    pthread_mutex_unlock(&t->dev_lock);
+    return idx;
+}
+
+static uint64_t nodeid_for(struct fs_itable *t, dev_t dev, ino_t ino, int fd,
+                           bool is_dir)
+{
+    if (t->root && dev == t->root->dev && ino == t->root->ino)
+        return FS_ROOT_NODEID;
+    if ((uint64_t)ino >> FS_INO_BITS)
+        return 0;
+    int idx = dev_index(t, dev, fd, is_dir);
+    if (idx < 0)
+        return 0;
+    return ((uint64_t)(idx + 1) << FS_INO_BITS) | (uint64_t)ino;
+}
+
+uint64_t fs_itable_nodeid(struct fs_itable *t, dev_t dev, ino_t ino)
+{
+    return nodeid_for(t, dev, ino, -1, false);
+}
+
+int fs_itable_init(struct fs_itable *t, int root_fd, size_t ghost_max)
+{
+    struct stat st;
+    memset(t, 0, sizeof(*t));
+    if (fstatat(root_fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+        return -errno;
+    for (int i = 0; i < FS_SHARDS; i++) {
+        struct fs_shard *s = &t->shards[i];
+        pthread_mutex_init(&s->lock, NULL);
+        s->nbuckets = 64;
+        s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
+        if (!s->buckets)
+            goto out_free;
+    }
+    pthread_mutex_init(&t->dev_lock, NULL);
+    t->ghost_max = ghost_max;
+    struct fs_inode *r = calloc(1, sizeof(*r));
+    if (!r)
+        goto out_free;
+    r->nodeid = FS_ROOT_NODEID;
+    r->dev = st.st_dev;
+    r->ino = st.st_ino;
+    r->type = st.st_mode & S_IFMT;
+    r->fd = root_fd;
+    r->nlookup = 1;
+    r->root = true;
+    if (dev_index(t, st.st_dev, root_fd, true) != 0) {
+        free(r);
+        goto out_free;
+    }
+    t->root = r;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, r->nodeid, &h);
+    shard_insert(s, h, r);
+    return 0;
+
+out_free:
+    for (int i = 0; i < FS_SHARDS; i++)
+        free(t->shards[i].buckets);
+    return -ENOMEM;
+}
+
+void fs_itable_stats(struct fs_itable *t, struct fs_itable_stats *out)
+{
+    out->live = atomic_load(&t->live);
+    out->ghosts = atomic_load(&t->ghosts);
+}
+
+void fs_itable_destroy(struct fs_itable *t, struct fs_itable_stats *left)
+{
+    if (left)
+        fs_itable_stats(t, left);
+    for (int i = 0; i < FS_SHARDS; i++) {
+        struct fs_shard *s = &t->shards[i];
+        for (size_t b = 0; s->buckets && b < s->nbuckets; b++) {
+            struct fs_inode *n = s->buckets[b], *next;
+            for (; n; n = next) {
+                next = n->next;
+                if (n->fd >= 0)
+                    close(n->fd);
+                free(n->fh);
+                free(n);
+            }
+        }
+        free(s->buckets);
+        s->buckets = NULL;
+        pthread_mutex_destroy(&s->lock);
+    }
+    for (unsigned i = 0; i < t->ndevs; i++)
+        close(t->dev_fd[i]);
+    pthread_mutex_destroy(&t->dev_lock);
+    t->root = NULL;
+    t->ndevs = 0;
+}
+
+struct fs_inode *fs_inode_get(struct fs_itable *t, uint64_t nodeid)
+{
+    if (nodeid == FS_ROOT_NODEID)
+        return t->root;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+    pthread_mutex_lock(&s->lock);
+    struct fs_inode *n = shard_find(s, h, nodeid);
+    if (n && n->nlookup == 0)
+        n = NULL;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
+                     struct fs_inode **out)
+{
+    uint64_t nodeid =
+        nodeid_for(t, st->st_dev, st->st_ino, fd, S_ISDIR(st->st_mode));
+    if (nodeid == 0) {
+        close(fd);
+        return -EOVERFLOW;
+    }
+    struct fs_inode *fresh = calloc(1, sizeof(*fresh));
+    if (!fresh) {
+        close(fd);
+        return -ENOMEM;
+    }
+    struct fs_fhandle *stale = NULL;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+
+    pthread_mutex_lock(&s->lock);
+    struct fs_inode *n = shard_find(s, h, nodeid);
+    if (n) {
+        if (n->nlookup == 0 && !n->root) {
+            /* Revive a ghost (or a node between forget's phases). The
+             * object may be a new one that reuses the inode number, so
+             * its type and handle are refreshed. */
+            if (n->fh) {
+                stale = n->fh;
+                n->fh = NULL;
+                atomic_fetch_sub(&t->ghosts, 1);
+            }
+            n->fd = fd;
+            fd = -1;
+            n->type = st->st_mode & S_IFMT;
+            atomic_fetch_add(&t->live, 1);
+        }
+        n->nlookup++;
+    } else {
+        n = fresh;
+        fresh = NULL;
+        n->nodeid = nodeid;
+        n->dev = st->st_dev;
+        n->ino = st->st_ino;
+        n->type = st->st_mode & S_IFMT;
+        n->fd = fd;
+        fd = -1;
+        n->nlookup = 1;
+        shard_insert(s, h, n);
+        atomic_fetch_add(&t->live, 1);
+    }
+    pthread_mutex_unlock(&s->lock);
+
+    if (fd >= 0)
+        close(fd);
+    free(fresh);
+    free(stale);
+    *out = n;
+    return 0;
+}
+
+void fs_inode_ref(struct fs_itable *t, struct fs_inode *n)
+{
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, n->nodeid, &h);
+    pthread_mutex_lock(&s->lock);
+    n->nlookup++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* The backing handle of fd, or NULL when it has none or the object is
+ * deleted (a ghost could never be reopened). */
+static struct fs_fhandle *handle_of(int fd)
+{
+    struct stat st;
+    if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ||
+        st.st_nlink == 0)
+        return NULL;
+    struct fs_fhandle *fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
+    if (!fh)
+        return NULL;
+    fh->h.handle_bytes = MAX_HANDLE_SZ;
+    if (name_to_handle_at(fd, "", &fh->h, &fh->mount_id, AT_EMPTY_PATH) < 0) {
+        free(fh);
+        return NULL;
+    }
+    struct fs_fhandle *small = realloc(fh, sizeof(*fh) + fh->h.handle_bytes);
+    return small ? small : fh;
+}
+
+void fs_inode_forget(struct fs_itable *t, uint64_t nodeid, uint64_t count)
+{
+    if (nodeid == FS_ROOT_NODEID)
+        return;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+
+    pthread_mutex_lock(&s->lock);
+    struct fs_inode *n = shard_find(s, h, nodeid);
+    if (!n || n->nlookup == 0) {
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    n->nlookup -= count < n->nlookup ? count : n->nlookup;
+    if (n->nlookup > 0) {
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    int fd = n->fd;
+    n->fd = -1;
+    n->pins++;
+    atomic_fetch_sub(&t->live, 1);
+    pthread_mutex_unlock(&s->lock);
+
+    /* Phase two, unlocked: remember how to reopen it, then let go. */
+    struct fs_fhandle *fh = t->ghost_max ? handle_of(fd) : NULL;
+    close(fd);
+
+    pthread_mutex_lock(&s->lock);
+    n->pins--;
+    bool dead = false;
+    if (n->nlookup == 0 && n->fd < 0) {
+        if (fh && !n->fh && atomic_load(&t->ghosts) < t->ghost_max) {
+            n->fh = fh;
+            fh = NULL;
+            atomic_fetch_add(&t->ghosts, 1);
+        } else if (!n->fh && n->pins == 0) {
+            shard_remove(s, h, n);
+            dead = true;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    free(fh);
+    if (dead)
+        free(n);
+}
+
+int fs_itable_resolve(struct fs_itable *t, uint64_t nodeid,
+                      struct fs_inode **out, struct stat *st)
+{
+    if (nodeid == FS_ROOT_NODEID) {
+        fs_inode_ref(t, t->root);
+        *out = t->root;
+        if (fstatat(t->root->fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+            return -errno;
+        return 0;
+    }
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+    struct fs_fhandle *copy = NULL;
+
+    pthread_mutex_lock(&s->lock);
+    struct fs_inode *n = shard_find(s, h, nodeid);
+    if (n && n->nlookup > 0) {
+        n->nlookup++; /* our reference keeps fd open from here on */
+        int fd = n->fd;
+        pthread_mutex_unlock(&s->lock);
+        *out = n;
+        if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+            int rc = -errno;
+            fs_inode_forget(t, nodeid, 1);
+            return rc;
+        }
+        return 0;
+    }
+    if (n && n->fh) {
+        size_t sz = sizeof(*n->fh) + n->fh->h.handle_bytes;
+        copy = malloc(sz);
+        if (copy)
+            memcpy(copy, n->fh, sz);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (!copy)
+        return -ESTALE;
+
+    int rc = -ESTALE;
+    unsigned idx = (unsigned)(nodeid >> FS_INO_BITS) - 1;
+    int mfd = -1;
+    pthread_mutex_lock(&t->dev_lock);
+    if (idx < t->ndevs)
+        mfd = t->dev_fd[idx];
+    pthread_mutex_unlock(&t->dev_lock);
+    if (mfd < 0)
+        goto out_free;
+    int fd = open_by_handle_at(mfd, &copy->h, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        goto out_free;
+    if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ||
+        nodeid_for(t, st->st_dev, st->st_ino, -1, false) != nodeid) {
+        close(fd);
+        goto out_free;
+    }
+    rc = fs_inode_publish(t, fd, st, out);
+out_free:
+    free(copy);
+    return rc;
+}

@@ -1,0 +1,115 @@
+/* fs/inode.h — the inode table: backing objects by (st_dev, st_ino), refcounted by nlookup.
+ *
+ * Invariants:
+ *  - A node's nodeid is a pure function of its backing (st_dev, st_ino) for
+ *    the lifetime of the daemon: ((dev index + 1) << 48) | st_ino, or
+ *    FUSE_ROOT_ID (1) for SOURCE itself. So the kernel can forget a node and
+ *    ask for it again by nodeid (NFS-style export, lookup of ".") and get
+ *    the same object back; nodeids are stable and re-resolvable.
+ *  - A live node (nlookup > 0) owns an O_PATH|O_NOFOLLOW fd that never
+ *    changes while it is live; handlers use it without a lock because the
+ *    kernel sends no request for a nodeid it has forgotten (except the
+ *    export lookup of ".", which goes through fs_itable_resolve()).
+ *  - When nlookup drops to 0 the fd is closed and the node becomes a ghost:
+ *    a small record holding the backing file handle (name_to_handle_at) so
+ *    the nodeid stays resolvable. Ghosts are capped (ghost_max); past the
+ *    cap, forgotten nodes are freed outright. The root never dies.
+ *  - Lock order: a shard lock is a leaf, except that it may be taken
+ *    before t->dev_lock (nodeid computation). No two shard locks are ever
+ *    held together. No lock is held across a syscall that can block.
+ *
+ * This file knows nothing of FUSE so it can be unit-tested alone.
+ */
+#ifndef SNAG_FS_INODE_H
+#define SNAG_FS_INODE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#define FS_ROOT_NODEID 1
+#define FS_INO_BITS 48
+#define FS_MAX_DEVS 1024
+#define FS_SHARDS 64
+
+struct fs_fhandle; /* opaque copy of a struct file_handle */
+
+struct fs_inode {
+    struct fs_inode *next; /* hash chain; shard lock */
+    uint64_t nodeid;       /* immutable */
+    dev_t dev;             /* immutable */
+    ino_t ino;             /* immutable */
+    mode_t type;           /* S_IFMT bits; immutable */
+    int fd;                /* O_PATH fd while live, -1 as a ghost; shard lock
+                              for writes, read freely while live */
+    uint64_t nlookup;      /* kernel references; shard lock */
+    uint32_t pins;         /* forget/resolve in progress; shard lock */
+    bool root;             /* never freed before fs_itable_destroy() */
+    struct fs_fhandle *fh; /* backing handle of a ghost, or NULL; shard lock */
+};
+
+struct fs_shard {
+    pthread_mutex_t lock;
+    struct fs_inode **buckets; /* nbuckets chains */
+    size_t nbuckets;           /* power of two */
+    size_t count;              /* live + ghost nodes in this shard */
+};
+
+struct fs_itable {
+    struct fs_shard shards[FS_SHARDS];
+    pthread_mutex_t dev_lock; /* protects devs[], dev_fd[], ndevs */
+    dev_t devs[FS_MAX_DEVS];  /* index → st_dev; index 0 is SOURCE's */
+    int dev_fd[FS_MAX_DEVS];  /* an O_PATH fd on that device, for
+                                 open_by_handle_at(); owned */
+    unsigned ndevs;
+    struct fs_inode *root;
+    size_t ghost_max;             /* 0: forget frees at once */
+    _Atomic size_t live, ghosts;  /* counts, for stats and the exit check */
+};
+
+struct fs_itable_stats {
+    size_t live;   /* nodes with nlookup > 0, root excluded */
+    size_t ghosts; /* forgotten nodes kept for re-resolution */
+};
+
+/* Set up the table with root_fd (O_PATH on SOURCE; the table takes it).
+ * Returns 0 or -errno. */
+int fs_itable_init(struct fs_itable *t, int root_fd, size_t ghost_max);
+
+/* Free every node and close every fd. *left (may be NULL) receives the
+ * counts found just before teardown. Call only when no thread uses t. */
+void fs_itable_destroy(struct fs_itable *t, struct fs_itable_stats *left);
+
+void fs_itable_stats(struct fs_itable *t, struct fs_itable_stats *out);
+
+/* The live node for nodeid, or NULL. No reference is taken: valid while the
+ * kernel holds one (i.e. for the duration of a request naming nodeid). */
+struct fs_inode *fs_inode_get(struct fs_itable *t, uint64_t nodeid);
+
+/* Enter the object behind fd (O_PATH, stat'ed as *st) into the table with
+ * one more kernel reference. Takes ownership of fd (closed when the node
+ * already had one). Returns 0 or -errno (-EOVERFLOW: too many devices). */
+int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
+                     struct fs_inode **out);
+
+/* Take one more kernel reference on a live node (lookup of "."). */
+void fs_inode_ref(struct fs_itable *t, struct fs_inode *n);
+
+/* Drop n kernel references. At zero the fd is closed and the node freed or
+ * kept as a ghost. Unknown nodeids are ignored. */
+void fs_inode_forget(struct fs_itable *t, uint64_t nodeid, uint64_t n);
+
+/* Bring back a nodeid the kernel forgot: a live node gets a reference; a
+ * ghost is reopened by its file handle and verified. On success one kernel
+ * reference is taken and *st is filled. -ESTALE when it cannot be done. */
+int fs_itable_resolve(struct fs_itable *t, uint64_t nodeid,
+                      struct fs_inode **out, struct stat *st);
+
+/* The nodeid (dev, ino) has or would have; 0 when it cannot have one. */
+uint64_t fs_itable_nodeid(struct fs_itable *t, dev_t dev, ino_t ino);
+
+#endif

@@ -1,0 +1,201 @@
+/* fs/ops_dir.c — directories: opendir, readdir, readdirplus, releasedir, fsyncdir.
+ *
+ * Invariants:
+ *  - fi->fh is a struct fs_dir owned by the open directory and freed in
+ *    fs_releasedir. Its stream position is protected by d->lock (two
+ *    threads may read the same open directory).
+ *  - readdirplus takes one kernel reference for every entry it returns
+ *    except "." and ".." (sent without a nodeid, so the kernel takes none);
+ *    an entry that does not fit is forgotten again before replying.
+ *  - Once an entry is in the reply buffer, a later error ends the reply
+ *    early instead of replacing it: the references must reach the kernel.
+ */
+#include "fs.h"
+#include "inject_seam.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct fs_dir {
+    pthread_mutex_t lock;
+    DIR *dp;
+    off_t offset;          /* position of entry, as the kernel knows it */
+    struct dirent *entry;  /* read but not yet returned, or NULL */
+};
+
+static struct fs_dir *dir_of(struct fuse_file_info *fi)
+{
+    return (struct fs_dir *)(uintptr_t)fi->fh;
+}
+
+void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct fs_ctx *fs = fs_ctx_of(req);
+    struct inj_verdict v;
+    struct fs_inode *n = fs_node(req, ino);
+    if (!n)
+        return fs_reply_status(req, -ESTALE);
+    int rc = fs_seam(req, INJ_OP_OPENDIR, n, NULL, FS_SEAM_NONE, FS_SEAM_NONE,
+                     (uint32_t)fi->flags, &v);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+
+    struct fs_dir *d = calloc(1, sizeof(*d));
+    if (!d)
+        return fs_reply_status(req, -ENOMEM);
+    int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+    int fd = openat(n->fd, ".", flags | (fs->noatime ? O_NOATIME : 0));
+    if (fd < 0 && errno == EPERM && fs->noatime)
+        fd = openat(n->fd, ".", flags);
+    if (fd < 0) {
+        rc = -errno;
+        goto out_free;
+    }
+    d->dp = fdopendir(fd);
+    if (!d->dp) {
+        rc = -errno;
+        close(fd);
+        goto out_free;
+    }
+    pthread_mutex_init(&d->lock, NULL);
+    fi->fh = (uint64_t)(uintptr_t)d;
+    if (fs->keep_cache)
+        fi->cache_readdir = 1;
+    if (fuse_reply_open(req, fi) == -ENOENT) {
+        closedir(d->dp);
+        free(d);
+    }
+    return;
+
+out_free:
+    free(d);
+    fs_reply_status(req, rc);
+}
+
+static bool is_dot(const char *name)
+{
+    return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi, bool plus)
+{
+    struct fs_ctx *fs = fs_ctx_of(req);
+    struct fs_dir *d = dir_of(fi);
+    struct inj_verdict v;
+    struct fs_inode *n = fs_node(req, ino);
+    if (!n)
+        return fs_reply_status(req, -ESTALE);
+    int rc = fs_seam(req, INJ_OP_READDIR, n, NULL, off, (int64_t)size,
+                     FS_SEAM_NONE, &v);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    char *buf = malloc(size);
+    if (!buf)
+        return fs_reply_status(req, -ENOMEM);
+    size_t rem = size;
+    char *p = buf;
+
+    pthread_mutex_lock(&d->lock);
+    if (off != d->offset) {
+        seekdir(d->dp, off);
+        d->entry = NULL;
+        d->offset = off;
+    }
+    for (;;) {
+        if (!d->entry) {
+            errno = 0;
+            d->entry = readdir(d->dp);
+            if (!d->entry) {
+                rc = errno ? -errno : 0;
+                break;
+            }
+        }
+        const char *name = d->entry->d_name;
+        off_t next = d->entry->d_off;
+        size_t used;
+        if (plus) {
+            struct fuse_entry_param e;
+            if (is_dot(name)) {
+                memset(&e, 0, sizeof(e));
+                e.attr.st_ino = d->entry->d_ino;
+                e.attr.st_mode = (mode_t)d->entry->d_type << 12;
+            } else {
+                rc = fs_do_lookup(fs, n, name, &e);
+                if (rc == -ENOENT) { /* gone since readdir saw it */
+                    d->entry = NULL;
+                    d->offset = next;
+                    rc = 0;
+                    continue;
+                }
+                if (rc < 0)
+                    break;
+            }
+            used = fuse_add_direntry_plus(req, p, rem, name, &e, next);
+            if (used > rem) {
+                if (e.ino)
+                    fs_inode_forget(&fs->itable, e.ino, 1);
+                break;
+            }
+        } else {
+            struct stat st = {
+                .st_ino = d->entry->d_ino,
+                .st_mode = (mode_t)d->entry->d_type << 12,
+            };
+            used = fuse_add_direntry(req, p, rem, name, &st, next);
+            if (used > rem)
+                break;
+        }
+        p += used;
+        rem -= used;
+        d->entry = NULL;
+        d->offset = next;
+    }
+    pthread_mutex_unlock(&d->lock);
+
+    if (rc < 0 && rem == size)
+        fs_reply_status(req, rc);
+    else
+        fuse_reply_buf(req, buf, size - rem);
+    free(buf);
+}
+
+void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                struct fuse_file_info *fi)
+{
+    do_readdir(req, ino, size, off, fi, false);
+}
+
+void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                    struct fuse_file_info *fi)
+{
+    do_readdir(req, ino, size, off, fi, true);
+}
+
+void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct inj_verdict v;
+    struct fs_dir *d = dir_of(fi);
+    int rc = fs_seam_op(req, INJ_OP_RELEASEDIR, fs_node(req, ino), NULL, &v);
+    closedir(d->dp);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+    fs_reply_status(req, rc);
+}
+
+void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+                 struct fuse_file_info *fi)
+{
+    struct inj_verdict v;
+    int rc = fs_seam_op(req, INJ_OP_FSYNCDIR, fs_node(req, ino), NULL, &v);
+    if (rc == 0 && !fs_seam_lie(&v)) {
+        int fd = dirfd(dir_of(fi)->dp);
+        rc = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+    }
+    fs_reply_status(req, rc);
+}

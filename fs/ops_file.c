@@ -1,0 +1,311 @@
+/* fs/ops_file.c — open files: open, create, read, write, flush, release, fsync, flock, fallocate, copy_file_range, lseek.
+ *
+ * Invariants:
+ *  - fi->fh is the backing fd of a regular file, owned by the handle and
+ *    closed exactly once, in fs_release (whatever the verdict says).
+ *  - The backing fd never carries O_DIRECT: the daemon's buffers (and
+ *    splice pipes) cannot honour its alignment rules, and the kernel side of
+ *    the mount already bypasses the page cache for O_DIRECT callers.
+ *  - Reads and writes go zero-copy (fd buffers, spliced by libfuse) unless a
+ *    verdict needs the bytes in memory: CORRUPT, or SHORT on a write.
+ *  - A corrupt write damages a private copy; the caller's data is never
+ *    touched. A lying write reports the full count and writes nothing.
+ */
+#include "fs.h"
+#include "inject_seam.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* Flags for the backing open of a caller's open(2) flags. */
+static int backing_flags(const struct fs_ctx *fs, int flags)
+{
+    flags &= ~(O_NOFOLLOW | O_DIRECT);
+    if (fs->writeback) {
+        /* The kernel may read to fill pages of a write-only file, and it
+         * handles O_APPEND itself from its cached size. */
+        if ((flags & O_ACCMODE) == O_WRONLY)
+            flags = (flags & ~O_ACCMODE) | O_RDWR;
+        flags &= ~O_APPEND;
+    }
+    if (fs->noatime)
+        flags |= O_NOATIME;
+    return flags | O_CLOEXEC;
+}
+
+/* open or openat, retrying without O_NOATIME where it is not permitted
+ * (EPERM: caller is neither owner nor privileged). */
+static int open_backing(int dirfd, const char *path, int flags, mode_t mode)
+{
+    int fd = openat(dirfd, path, flags, mode);
+    if (fd < 0 && errno == EPERM && (flags & O_NOATIME))
+        fd = openat(dirfd, path, flags & ~O_NOATIME, mode);
+    return fd < 0 ? -errno : fd;
+}
+
+static void fill_fi(const struct fs_ctx *fs, struct fuse_file_info *fi, int fd)
+{
+    fi->fh = (uint64_t)fd;
+    fi->direct_io = fs->direct_io;
+    fi->keep_cache = fs->keep_cache;
+}
+
+void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct fs_ctx *fs = fs_ctx_of(req);
+    struct inj_verdict v;
+    char proc[64];
+    struct fs_inode *n = fs_node(req, ino);
+    if (!n)
+        return fs_reply_status(req, -ESTALE);
+    int rc = fs_seam(req, INJ_OP_OPEN, n, NULL, FS_SEAM_NONE, FS_SEAM_NONE,
+                     (uint32_t)fi->flags, &v);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    fs_proc_path(proc, n->fd);
+    int fd = open_backing(AT_FDCWD, proc, backing_flags(fs, fi->flags), 0);
+    if (fd < 0)
+        return fs_reply_status(req, fd);
+    fill_fi(fs, fi, fd);
+    if (fuse_reply_open(req, fi) == -ENOENT)
+        close(fd); /* interrupted: no release will come */
+}
+
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+               mode_t mode, struct fuse_file_info *fi)
+{
+    struct fs_ctx *fs = fs_ctx_of(req);
+    struct fuse_entry_param e;
+    struct inj_verdict v;
+    struct fs_creds c;
+    struct fs_inode *p = fs_node(req, parent);
+    if (!p)
+        return fs_reply_status(req, -ESTALE);
+    int rc = fs_seam(req, INJ_OP_CREATE, p, name, FS_SEAM_NONE, FS_SEAM_NONE,
+                     (uint32_t)fi->flags, &v);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    rc = fs_creds_enter(fs, req, &c);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    int fd = open_backing(p->fd, name, backing_flags(fs, fi->flags) | O_CREAT,
+                          mode);
+    fs_creds_leave(fs, &c);
+    if (fd < 0)
+        return fs_reply_status(req, fd);
+    rc = fs_do_lookup(fs, p, name, &e);
+    if (rc < 0) {
+        close(fd);
+        return fs_reply_status(req, rc);
+    }
+    fill_fi(fs, fi, fd);
+    if (fuse_reply_create(req, &e, fi) == -ENOENT)
+        close(fd);
+}
+
+/* pread until len bytes or end of file. */
+static ssize_t pread_full(int fd, char *buf, size_t len, off_t off)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, buf + got, len - got, off + (off_t)got);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return got ? (ssize_t)got : -errno;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+             struct fuse_file_info *fi)
+{
+    struct inj_verdict v;
+    int fd = (int)fi->fh;
+    int rc = fs_seam(req, INJ_OP_READ, fs_node(req, ino), NULL, off,
+                     (int64_t)size, FS_SEAM_NONE, &v);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    size = fs_seam_len(&v, size);
+    if (fs_seam_corrupts(&v)) {
+        char *buf = malloc(size ? size : 1);
+        if (!buf)
+            return fs_reply_status(req, -ENOMEM);
+        ssize_t got = pread_full(fd, buf, size, off);
+        if (got < 0) {
+            free(buf);
+            return fs_reply_status(req, (int)got);
+        }
+        fs_seam_corrupt(&v, buf, (size_t)got);
+        fuse_reply_buf(req, buf, (size_t)got);
+        free(buf);
+        return;
+    }
+    struct fuse_bufvec b = FUSE_BUFVEC_INIT(size);
+    b.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+    b.buf[0].fd = fd;
+    b.buf[0].pos = off;
+    fuse_reply_data(req, &b, FUSE_BUF_SPLICE_MOVE);
+}
+
+/* Pull the whole request payload into memory, then write len bytes of it
+ * (damaged first when the verdict says so). */
+static ssize_t write_via_memory(int fd, struct fuse_bufvec *in, size_t size,
+                                size_t len, off_t off,
+                                const struct inj_verdict *v)
+{
+    char *mem = malloc(size ? size : 1);
+    if (!mem)
+        return -ENOMEM;
+    struct fuse_bufvec mb = FUSE_BUFVEC_INIT(size);
+    mb.buf[0].mem = mem;
+    ssize_t got = fuse_buf_copy(&mb, in, FUSE_BUF_NO_SPLICE);
+    if (got < 0)
+        goto out_free;
+    if ((size_t)got < len)
+        len = (size_t)got;
+    if (fs_seam_corrupts(v))
+        fs_seam_corrupt(v, mem, len);
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = pwrite(fd, mem + done, len - done, off + (off_t)done);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            got = done ? (ssize_t)done : -errno;
+            goto out_free;
+        }
+        done += (size_t)w;
+    }
+    got = (ssize_t)done;
+out_free:
+    free(mem);
+    return got;
+}
+
+void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
+                  off_t off, struct fuse_file_info *fi)
+{
+    struct inj_verdict v;
+    int fd = (int)fi->fh;
+    size_t size = fuse_buf_size(bufv);
+    int rc = fs_seam(req, INJ_OP_WRITE, fs_node(req, ino), NULL, off,
+                     (int64_t)size, FS_SEAM_NONE, &v);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    if (fs_seam_lie(&v)) {
+        fuse_reply_write(req, size);
+        return;
+    }
+    size_t len = fs_seam_len(&v, size);
+    ssize_t res;
+    if (len < size || fs_seam_corrupts(&v)) {
+        res = write_via_memory(fd, bufv, size, len, off, &v);
+    } else {
+        struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
+        out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+        out.buf[0].fd = fd;
+        out.buf[0].pos = off;
+        res = fuse_buf_copy(&out, bufv, 0);
+    }
+    if (res < 0)
+        return fs_reply_status(req, (int)res);
+    fuse_reply_write(req, (size_t)res);
+}
+
+void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct inj_verdict v;
+    int rc = fs_seam_op(req, INJ_OP_FLUSH, fs_node(req, ino), NULL, &v);
+    if (rc == 0 && !fs_seam_lie(&v)) {
+        /* Closing a duplicate drops POSIX locks and makes network
+         * filesystems report delayed write errors, as close(2) would. */
+        int dfd = dup((int)fi->fh);
+        rc = dfd < 0 ? -errno : (close(dfd) < 0 ? -errno : 0);
+    }
+    fs_reply_status(req, rc);
+}
+
+void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct inj_verdict v;
+    int rc = fs_seam_op(req, INJ_OP_RELEASE, fs_node(req, ino), NULL, &v);
+    close((int)fi->fh); /* always: the handle is gone either way */
+    fs_reply_status(req, rc);
+}
+
+void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+              struct fuse_file_info *fi)
+{
+    struct inj_verdict v;
+    int rc = fs_seam_op(req, INJ_OP_FSYNC, fs_node(req, ino), NULL, &v);
+    if (rc == 0 && !fs_seam_lie(&v)) {
+        int fd = (int)fi->fh;
+        rc = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+    }
+    fs_reply_status(req, rc);
+}
+
+void fs_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+              int op)
+{
+    struct inj_verdict v;
+    int rc = fs_seam_op(req, INJ_OP_FLOCK, fs_node(req, ino), NULL, &v);
+    if (rc == 0 && !fs_seam_lie(&v))
+        rc = flock((int)fi->fh, op) < 0 ? -errno : 0;
+    fs_reply_status(req, rc);
+}
+
+void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+                  off_t length, struct fuse_file_info *fi)
+{
+    struct inj_verdict v;
+    int rc = fs_seam(req, INJ_OP_FALLOCATE, fs_node(req, ino), NULL, offset,
+                     length, FS_SEAM_NONE, &v);
+    if (rc == 0 && !fs_seam_lie(&v))
+        rc = fallocate((int)fi->fh, mode, offset, length) < 0 ? -errno : 0;
+    fs_reply_status(req, rc);
+}
+
+void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+                        struct fuse_file_info *fi_in, fuse_ino_t ino_out,
+                        off_t off_out, struct fuse_file_info *fi_out,
+                        size_t len, int flags)
+{
+    struct inj_verdict v;
+    int rc = fs_seam(req, INJ_OP_COPY_FILE_RANGE, fs_node(req, ino_out), NULL,
+                     off_out, (int64_t)len, FS_SEAM_NONE, &v);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    if (fs_seam_lie(&v)) {
+        fuse_reply_write(req, len);
+        return;
+    }
+    len = fs_seam_len(&v, len);
+    ssize_t res = copy_file_range((int)fi_in->fh, &off_in, (int)fi_out->fh,
+                                  &off_out, len, (unsigned)flags);
+    if (res < 0)
+        return fs_reply_status(req, -errno);
+    fuse_reply_write(req, (size_t)res);
+}
+
+void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+              struct fuse_file_info *fi)
+{
+    struct inj_verdict v;
+    int rc = fs_seam(req, INJ_OP_LSEEK, fs_node(req, ino), NULL, off,
+                     FS_SEAM_NONE, FS_SEAM_NONE, &v);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    off_t res = lseek((int)fi->fh, off, whence);
+    if (res < 0)
+        return fs_reply_status(req, -errno);
+    fuse_reply_lseek(req, res);
+}

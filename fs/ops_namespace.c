@@ -1,0 +1,244 @@
+/* fs/ops_namespace.c — names: lookup, forget, mknod, mkdir, symlink, link, unlink, rmdir, rename.
+ *
+ * Invariants:
+ *  - Every path component the daemon resolves is one name relative to a
+ *    node's O_PATH fd, opened with O_NOFOLLOW: no '..' or symlink walk can
+ *    leave SOURCE. The only '..' ever resolved is the export lookup, and
+ *    the root answers it with itself.
+ *  - A successful entry reply carries exactly one new kernel reference
+ *    (fs_inode_publish / fs_inode_ref); an error reply carries none.
+ *  - Creating ops run under the caller's fsuid/fsgid/umask (creds.c).
+ */
+#include "fs.h"
+#include "inject_seam.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void fs_proc_path(char buf[64], int fd)
+{
+    snprintf(buf, 64, "/proc/self/fd/%d", fd);
+}
+
+int fs_entry_from_fd(struct fs_ctx *fs, int fd, struct fuse_entry_param *e)
+{
+    struct fs_inode *n;
+    memset(e, 0, sizeof(*e));
+    if (fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    int rc = fs_inode_publish(&fs->itable, fd, &e->attr, &n);
+    if (rc < 0)
+        return rc;
+    e->ino = n->nodeid;
+    e->generation = 0;
+    e->attr_timeout = fs->timeout;
+    e->entry_timeout = fs->timeout;
+    return 0;
+}
+
+static int entry_of_node(struct fs_ctx *fs, struct fs_inode *n,
+                         struct fuse_entry_param *e)
+{
+    memset(e, 0, sizeof(*e));
+    if (fstatat(n->fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+        return -errno;
+    fs_inode_ref(&fs->itable, n);
+    e->ino = n->nodeid;
+    e->attr_timeout = fs->timeout;
+    e->entry_timeout = fs->timeout;
+    return 0;
+}
+
+int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
+                 struct fuse_entry_param *e)
+{
+    if (strcmp(name, ".") == 0)
+        return entry_of_node(fs, parent, e);
+    if (strcmp(name, "..") == 0 && parent->root)
+        return entry_of_node(fs, parent, e);
+    int fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    return fs_entry_from_fd(fs, fd, e);
+}
+
+void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    struct fs_ctx *fs = fs_ctx_of(req);
+    struct fuse_entry_param e;
+    struct inj_verdict v;
+    int rc;
+
+    struct fs_inode *p = fs_node(req, parent);
+    if (!p && strcmp(name, ".") == 0) {
+        /* Export: the kernel asks again for a node it has forgotten. */
+        memset(&e, 0, sizeof(e));
+        rc = fs_itable_resolve(&fs->itable, parent, &p, &e.attr);
+        if (rc < 0)
+            return fs_reply_status(req, rc);
+        e.ino = p->nodeid;
+        e.attr_timeout = e.entry_timeout = fs->timeout;
+        rc = fs_seam_op(req, INJ_OP_LOOKUP, p, NULL, &v);
+        if (rc < 0) {
+            fs_inode_forget(&fs->itable, e.ino, 1);
+            return fs_reply_status(req, rc);
+        }
+        fuse_reply_entry(req, &e);
+        return;
+    }
+    if (!p)
+        return fs_reply_status(req, -ESTALE);
+    rc = fs_seam_op(req, INJ_OP_LOOKUP, p, name, &v);
+    if (rc == 0)
+        rc = fs_do_lookup(fs, p, name, &e);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    fuse_reply_entry(req, &e);
+}
+
+void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+    fs_inode_forget(&fs_ctx_of(req)->itable, ino, nlookup);
+    fuse_reply_none(req);
+}
+
+void fs_forget_multi(fuse_req_t req, size_t count,
+                     struct fuse_forget_data *forgets)
+{
+    struct fs_ctx *fs = fs_ctx_of(req);
+    for (size_t i = 0; i < count; i++)
+        fs_inode_forget(&fs->itable, forgets[i].ino, forgets[i].nlookup);
+    fuse_reply_none(req);
+}
+
+enum mk_kind { MK_NOD, MK_DIR, MK_SYMLINK };
+
+/* Create name in parent as the caller, then look it up. */
+static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
+                      enum mk_kind kind, mode_t mode, dev_t rdev,
+                      const char *link, enum inj_op op)
+{
+    struct fs_ctx *fs = fs_ctx_of(req);
+    struct fuse_entry_param e;
+    struct inj_verdict v;
+    struct fs_creds c;
+    int rc;
+
+    struct fs_inode *p = fs_node(req, parent);
+    if (!p)
+        return fs_reply_status(req, -ESTALE);
+    rc = fs_seam_op(req, op, p, name, &v);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    rc = fs_creds_enter(fs, req, &c);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    switch (kind) {
+    case MK_NOD:
+        rc = mknodat(p->fd, name, mode, rdev);
+        break;
+    case MK_DIR:
+        rc = mkdirat(p->fd, name, mode);
+        break;
+    case MK_SYMLINK:
+        rc = symlinkat(link, p->fd, name);
+        break;
+    }
+    rc = rc < 0 ? -errno : 0;
+    fs_creds_leave(fs, &c);
+    if (rc == 0)
+        rc = fs_do_lookup(fs, p, name, &e);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    fuse_reply_entry(req, &e);
+}
+
+void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+              mode_t mode, dev_t rdev)
+{
+    make_node(req, parent, name, MK_NOD, mode, rdev, NULL, INJ_OP_MKNOD);
+}
+
+void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+    make_node(req, parent, name, MK_DIR, mode, 0, NULL, INJ_OP_MKDIR);
+}
+
+void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+                const char *name)
+{
+    make_node(req, parent, name, MK_SYMLINK, 0, 0, link, INJ_OP_SYMLINK);
+}
+
+void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+             const char *newname)
+{
+    struct fs_ctx *fs = fs_ctx_of(req);
+    struct fuse_entry_param e;
+    struct inj_verdict v;
+    int rc;
+
+    struct fs_inode *n = fs_node(req, ino);
+    struct fs_inode *np = fs_node(req, newparent);
+    if (!n || !np)
+        return fs_reply_status(req, -ESTALE);
+    rc = fs_seam_op(req, INJ_OP_LINK, np, newname, &v);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    if (linkat(n->fd, "", np->fd, newname, AT_EMPTY_PATH) < 0) {
+        /* Without CAP_DAC_READ_SEARCH, go through the proc magic link. */
+        char proc[64];
+        fs_proc_path(proc, n->fd);
+        if (errno != ENOENT ||
+            linkat(AT_FDCWD, proc, np->fd, newname, AT_SYMLINK_FOLLOW) < 0)
+            return fs_reply_status(req, -errno);
+    }
+    rc = entry_of_node(fs, n, &e);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
+    fuse_reply_entry(req, &e);
+}
+
+static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
+                        int flags, enum inj_op op)
+{
+    struct inj_verdict v;
+    struct fs_inode *p = fs_node(req, parent);
+    if (!p)
+        return fs_reply_status(req, -ESTALE);
+    int rc = fs_seam_op(req, op, p, name, &v);
+    if (rc == 0 && !fs_seam_lie(&v))
+        rc = unlinkat(p->fd, name, flags) < 0 ? -errno : 0;
+    fs_reply_status(req, rc);
+}
+
+void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    remove_name(req, parent, name, 0, INJ_OP_UNLINK);
+}
+
+void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    remove_name(req, parent, name, AT_REMOVEDIR, INJ_OP_RMDIR);
+}
+
+void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+               fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+    struct inj_verdict v;
+    struct fs_inode *p = fs_node(req, parent);
+    struct fs_inode *np = fs_node(req, newparent);
+    if (!p || !np)
+        return fs_reply_status(req, -ESTALE);
+    int rc = fs_seam_op(req, INJ_OP_RENAME, p, name, &v);
+    if (rc == 0 && !fs_seam_lie(&v))
+        rc = renameat2(p->fd, name, np->fd, newname, flags) < 0 ? -errno : 0;
+    fs_reply_status(req, rc);
+}

@@ -1,0 +1,161 @@
+/* fs/rules.c — the engine a mount starts with: seed, --rule, --rules, --profile.
+ *
+ * Invariants: all rules are parsed before any is compiled, and all are
+ * compiled before the set is published, so a bad rule anywhere means no
+ * engine and no mount (exit status 2). Rule order is load order: profiles,
+ * then rules files, then --rule, each in command-line order.
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../inject/engine.h"
+#include "../policy/policy.h"
+
+static void print_pol_error(const struct pol_error *err)
+{
+    char buf[1024];
+    fprintf(stderr, "snagfs: %s\n", pol_error_format(err, buf, sizeof(buf)));
+}
+
+static int append(struct pol_rules *all, struct pol_rules *more)
+{
+    struct inj_rule_spec *n =
+        realloc(all->specs, (all->n + more->n) * sizeof(*n) + 1);
+    if (!n)
+        return -ENOMEM;
+    memcpy(n + all->n, more->specs, more->n * sizeof(*n));
+    all->specs = n;
+    all->n += more->n;
+    free(more->specs); /* the strings moved into all */
+    more->specs = NULL;
+    more->n = 0;
+    return 0;
+}
+
+static int parse_all(const struct fs_options *o, struct pol_rules *all)
+{
+    struct pol_error err;
+    struct pol_rules more = {0};
+    char path[4096];
+    int rc;
+
+    for (size_t i = 0; i < o->n_profiles; i++) {
+        rc = pol_profile_path(o->profiles[i], path, sizeof(path));
+        if (rc < 0) {
+            fprintf(stderr, "snagfs: profile '%s': %s\n", o->profiles[i],
+                    rc == -EINVAL ? "invalid name" : "not found");
+            return rc;
+        }
+        rc = pol_parse_file(path, &more, &err);
+        if (rc < 0)
+            goto out_err;
+        if (append(all, &more) < 0)
+            goto out_nomem;
+    }
+    for (size_t i = 0; i < o->n_rule_files; i++) {
+        rc = pol_parse_file(o->rule_files[i], &more, &err);
+        if (rc < 0)
+            goto out_err;
+        if (append(all, &more) < 0)
+            goto out_nomem;
+    }
+    for (size_t i = 0; i < o->n_rules; i++) {
+        struct inj_rule_spec spec;
+        rc = pol_parse_rule(o->rules[i], "<rule>", (unsigned)(i + 1), &spec,
+                            &err);
+        if (rc < 0)
+            goto out_err;
+        more.specs = malloc(sizeof(spec));
+        if (!more.specs) {
+            inj_rule_spec_clear(&spec);
+            goto out_nomem;
+        }
+        more.specs[0] = spec;
+        more.n = 1;
+        if (append(all, &more) < 0)
+            goto out_nomem;
+    }
+    return 0;
+
+out_err:
+    print_pol_error(&err);
+    return rc;
+out_nomem:
+    pol_rules_clear(&more);
+    fprintf(stderr, "snagfs: out of memory loading rules\n");
+    return -ENOMEM;
+}
+
+int fs_rules_load(const struct fs_options *o, struct inj_engine **out)
+{
+    struct pol_rules all = {0};
+    struct inj_rule **rules = NULL;
+    struct inj_engine *e = NULL;
+    size_t made = 0;
+    int status = 2;
+
+    *out = NULL;
+    uint64_t seed = o->seed;
+    if (!o->has_seed) {
+        if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+            seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+        seed &= (UINT64_C(1) << 53) - 1; /* readable, and exact in JSON */
+    }
+    if (parse_all(o, &all) < 0)
+        goto out_free;
+    for (size_t i = 0; i < all.n; i++) {
+        if (all.specs[i].actions & (INJ_ACT_DELAY | INJ_ACT_HANG)) {
+            fprintf(stderr, "snagfs: %s: %s: delay/hang are not implemented "
+                            "yet\n",
+                    all.specs[i].origin ? all.specs[i].origin : "<rule>",
+                    all.specs[i].text ? all.specs[i].text : "");
+            goto out_free;
+        }
+    }
+    e = inj_engine_new(seed);
+    rules = calloc(all.n + 1, sizeof(*rules));
+    if (!e || !rules) {
+        fprintf(stderr, "snagfs: out of memory\n");
+        status = 1;
+        goto out_free;
+    }
+    for (; made < all.n; made++) {
+        int rc = inj_rule_new(e, &all.specs[made], &rules[made]);
+        if (rc < 0) {
+            const struct inj_rule_spec *s = &all.specs[made];
+            fprintf(stderr, "snagfs: %s: invalid rule '%s': %s\n",
+                    s->origin ? s->origin : "<rule>", s->text ? s->text : "",
+                    strerror(-rc));
+            goto out_free;
+        }
+    }
+    uint64_t gen;
+    int rc = inj_engine_replace(e, rules, made, &gen);
+    if (rc < 0) {
+        fprintf(stderr, "snagfs: cannot load rules: %s\n",
+                rc == -EEXIST ? "two rules share an id" : strerror(-rc));
+        goto out_free;
+    }
+    if (!o->has_seed)
+        fprintf(stderr, "snagfs: seed %" PRIu64 "\n", seed);
+    *out = e;
+    e = NULL;
+    status = 0;
+
+out_free:
+    for (size_t i = 0; i < made; i++)
+        inj_rule_put(rules[i]);
+    free(rules);
+    if (e)
+        inj_engine_free(e);
+    pol_rules_clear(&all);
+    return status;
+}

@@ -1,0 +1,772 @@
+/* fs/watchdog/watchdog.c — the watchdog thread, its procfs helper and the
+ * rescue thread.
+ *
+ * Invariants: the watchdog thread never opens, stats or reads anything on our
+ * mount; procfs evidence is read on a detached helper (struct collect_job,
+ * refcounted: the watchdog may give up waiting and drop its reference first);
+ * wd->mu protects the self-origin queue and the rescue state only, and is
+ * never held across a syscall that can block.
+ */
+#include "watchdog.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SELF_QUEUE_LEN 64
+#define MAX_SCAN 8192
+#define MS 1000000ull
+/* Full evidence (a procfs sweep, up to the collect timeout each) for at most
+ * this many reports per scan; a burst of stalls or self-origin requests gets
+ * one-line reports beyond it, so the watchdog keeps up. */
+#define EVIDENCE_PER_TICK 4
+
+struct fs_watchdog {
+    struct fs_watchdog_config cfg;
+    char mountpoint[PATH_MAX];
+    char fusectl_dir[PATH_MAX];
+
+    _Atomic bool have_conn;
+    unsigned conn;
+    int mnt_id;
+    _Atomic bool aborted;
+
+    pthread_t thread;
+    bool thread_started;
+    pthread_mutex_t mu; /* protects: stop, self_q*, rescue_* below */
+    pthread_cond_t cv;  /* watchdog thread: self queue or stop */
+    bool stop;
+    struct fs_inflight_entry self_q[SELF_QUEUE_LEN];
+    bool self_q_fail[SELF_QUEUE_LEN];
+    size_t self_q_len;
+
+    pthread_t rescue_thread;
+    bool rescue_started;
+    bool rescue_want;
+    _Atomic bool rescue_done; /* the rescue thread has returned */
+    pthread_cond_t rescue_cv;
+
+    uint64_t seq;
+    struct fs_inflight_entry *scan; /* watchdog thread only */
+    unsigned evidence_budget;       /* watchdog thread only: per tick */
+
+    _Atomic uint64_t n_self, n_self_failed, n_stalls, n_aborts, n_rescues,
+        n_rescued, n_collect_timeouts, n_dropped;
+};
+
+static __thread bool tls_in_rescue;
+
+int fs_watchdog_action_parse(const char *text, unsigned *actions)
+{
+    unsigned m = FS_WD_LOG;
+    const char *p = text;
+    if (!p || !*p)
+        return -EINVAL;
+    while (*p) {
+        size_t n = strcspn(p, ",|");
+        if (n == 3 && strncmp(p, "log", 3) == 0)
+            m |= FS_WD_LOG;
+        else if (n == 4 && strncmp(p, "fail", 4) == 0)
+            m |= FS_WD_FAIL;
+        else if (n == 6 && strncmp(p, "rescue", 6) == 0)
+            m |= FS_WD_RESCUE;
+        else if (n == 5 && strncmp(p, "abort", 5) == 0)
+            m |= FS_WD_ABORT;
+        else
+            return -EINVAL;
+        p += n;
+        if (*p) {
+            p++;
+            if (!*p)
+                return -EINVAL; /* trailing comma */
+        }
+    }
+    *actions = m;
+    return 0;
+}
+
+const char *fs_watchdog_event_name(enum fs_wd_event ev)
+{
+    switch (ev) {
+    case FS_WD_EV_SELF:
+        return "self-origin";
+    case FS_WD_EV_STALL:
+        return "stall";
+    case FS_WD_EV_ABORT:
+        return "abort";
+    case FS_WD_EV_RESCUE:
+        return "rescue";
+    }
+    return "?";
+}
+
+bool fs_watchdog_in_rescue(void)
+{
+    return tls_in_rescue;
+}
+
+/* ---- evidence collection on an abandonable helper thread ---- */
+
+struct collect_job {
+    _Atomic int refs;
+    pthread_mutex_t mu; /* protects stage and the copy into rep */
+    pthread_cond_t cv;
+    int stage; /* 0 nothing, 1 threads + connection, 2 caller state, 3 all */
+    /* inputs */
+    pid_t caller;
+    bool caller_is_ours;
+    char mountpoint[PATH_MAX];
+    char fusectl_dir[PATH_MAX];
+    int mnt_id;
+    bool have_conn;
+    unsigned conn;
+    pid_t busy[FS_WD_MAX_THREADS];
+    size_t n_busy;
+    /* output */
+    struct fs_watchdog_report rep;
+};
+
+static void job_put(struct collect_job *j)
+{
+    if (atomic_fetch_sub(&j->refs, 1) == 1) {
+        pthread_mutex_destroy(&j->mu);
+        pthread_cond_destroy(&j->cv);
+        free(j);
+    }
+}
+
+static void read_thread(pid_t tid, const struct collect_job *j,
+                        struct fs_wd_thread *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->tid = tid;
+    t->role = fs_self_role(tid);
+    t->state = '?';
+    fs_proc_task_state(0, tid, &t->state, t->comm, sizeof(t->comm));
+    fs_proc_wchan(0, tid, t->wchan, sizeof(t->wchan));
+    for (size_t i = 0; i < j->n_busy; i++)
+        if (j->busy[i] == tid)
+            t->busy = true;
+    if (t->state != 'S' && t->state != 'D')
+        return;
+    if (fs_proc_syscall(0, tid, &t->sc) == 0) {
+        t->have_syscall = true;
+        t->sc_name = t->sc.state == FS_SC_BLOCKED
+                         ? fs_syscall_info(t->sc.nr).name
+                         : (t->sc.state == FS_SC_RUNNING ? "running" : "-");
+        fs_syscall_target(&t->sc, j->mountpoint, j->mnt_id, &t->target);
+    }
+}
+
+static void *collect_main(void *arg)
+{
+    struct collect_job *j = arg;
+    fs_self_register_thread(FS_ROLE_HELPER);
+    /* 1. our own threads and the connection: procfs of ourselves. */
+    static __thread struct fs_wd_thread threads[FS_WD_MAX_THREADS];
+    pid_t tids[FS_WD_MAX_THREADS];
+    size_t n = 0;
+    fs_proc_list_tasks(0, tids, FS_WD_MAX_THREADS, &n);
+    pid_t me = fs_self_tid();
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tids[i] == me)
+            continue;
+        read_thread(tids[i], j, &threads[k++]);
+    }
+    long waiting = -1;
+    if (j->have_conn)
+        fs_fusectl_waiting(j->fusectl_dir, j->conn, &waiting);
+    pthread_mutex_lock(&j->mu);
+    memcpy(j->rep.threads, threads, k * sizeof(threads[0]));
+    j->rep.n_threads = k;
+    j->rep.waiting = waiting;
+    j->stage = 1;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+
+    /* 2. the caller, last: its procfs may block. */
+    char state = '?', comm[FS_COMM_LEN] = "", wchan[FS_WCHAN_LEN] = "";
+    static __thread char stack[FS_WD_STACK_LEN];
+    stack[0] = '\0';
+    if (j->caller > 0) {
+        fs_proc_task_state(j->caller, j->caller, &state, comm, sizeof(comm));
+        fs_proc_wchan(j->caller, j->caller, wchan, sizeof(wchan));
+    }
+    pthread_mutex_lock(&j->mu);
+    j->rep.caller_state = state;
+    memcpy(j->rep.caller_comm, comm, sizeof(comm));
+    memcpy(j->rep.caller_wchan, wchan, sizeof(wchan));
+    j->stage = 2;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+
+    if (j->caller > 0 &&
+        fs_proc_stack(j->caller, j->caller, stack, sizeof(stack)) < 0)
+        stack[0] = '\0';
+    pthread_mutex_lock(&j->mu);
+    memcpy(j->rep.caller_stack, stack, sizeof(stack));
+    j->stage = 3;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    job_put(j);
+    return NULL;
+}
+
+/* Fill r with evidence, waiting at most the collect timeout. */
+static void collect(struct fs_watchdog *wd, struct fs_watchdog_report *r,
+                    const struct fs_inflight_entry *all, size_t n_all)
+{
+    r->waiting = -1;
+    if (!wd->evidence_budget) {
+        r->evidence_skipped = true;
+        return;
+    }
+    wd->evidence_budget--;
+    struct collect_job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return;
+    atomic_init(&j->refs, 2);
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    j->caller = r->req.pid;
+    snprintf(j->mountpoint, sizeof(j->mountpoint), "%s", wd->mountpoint);
+    snprintf(j->fusectl_dir, sizeof(j->fusectl_dir), "%s", wd->fusectl_dir);
+    j->mnt_id = wd->mnt_id;
+    j->have_conn = atomic_load(&wd->have_conn);
+    j->conn = wd->conn;
+    for (size_t i = 0; i < n_all && j->n_busy < FS_WD_MAX_THREADS; i++)
+        if (all[i].worker)
+            j->busy[j->n_busy++] = all[i].worker;
+
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t th;
+    if (pthread_create(&th, &attr, collect_main, j) != 0) {
+        pthread_attr_destroy(&attr);
+        job_put(j);
+        job_put(j);
+        return;
+    }
+    pthread_attr_destroy(&attr);
+
+    uint64_t to =
+        wd->cfg.collect_timeout_ns ? wd->cfg.collect_timeout_ns : 500 * MS;
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    uint64_t t = (uint64_t)dl.tv_nsec + to;
+    dl.tv_sec += (time_t)(t / 1000000000u);
+    dl.tv_nsec = (long)(t % 1000000000u);
+    pthread_mutex_lock(&j->mu);
+    while (j->stage < 3) {
+        if (pthread_cond_timedwait(&j->cv, &j->mu, &dl) == ETIMEDOUT)
+            break;
+    }
+    int stage = j->stage;
+    if (stage >= 1) {
+        memcpy(r->threads, j->rep.threads,
+               j->rep.n_threads * sizeof(r->threads[0]));
+        r->n_threads = j->rep.n_threads;
+        r->waiting = j->rep.waiting;
+    }
+    if (stage >= 2) {
+        r->caller_read = true;
+        r->caller_state = j->rep.caller_state;
+        memcpy(r->caller_comm, j->rep.caller_comm, sizeof(r->caller_comm));
+        memcpy(r->caller_wchan, j->rep.caller_wchan, sizeof(r->caller_wchan));
+    }
+    if (stage >= 3)
+        memcpy(r->caller_stack, j->rep.caller_stack, sizeof(r->caller_stack));
+    pthread_mutex_unlock(&j->mu);
+    if (stage < 3) {
+        r->caller_timed_out = true;
+        atomic_fetch_add(&wd->n_collect_timeouts, 1);
+    }
+    job_put(j);
+}
+
+/* ---- formatting ---- */
+
+struct out {
+    char *buf;
+    size_t len, pos;
+};
+
+static void outf(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void outf(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = o->pos < o->len ? o->len - o->pos : 0;
+    int n = vsnprintf(room ? o->buf + o->pos : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->pos += (size_t)n;
+}
+
+static double secs(uint64_t ns)
+{
+    return (double)ns / 1e9;
+}
+
+size_t fs_watchdog_format(const struct fs_watchdog_report *r, char *buf,
+                          size_t len)
+{
+    struct out o = {buf, len, 0};
+    if (len)
+        buf[0] = '\0';
+    const struct fs_inflight_entry *q = &r->req;
+    const char *comm = q->comm[0] ? q->comm : r->caller_comm;
+    outf(&o,
+         "snagfs watchdog: %s: op=%s node=%" PRIu64 " caller=%d (%s)%s "
+         "worker=%d age=%.3fs limit=%.3fs (injected %.3fs) action=%s\n",
+         fs_watchdog_event_name(r->event), q->op_name ? q->op_name : "?",
+         q->nodeid, (int)q->pid, comm[0] ? comm : "?",
+         (q->flags & FS_INFLIGHT_SELF) ? " [our own thread]" : "",
+         (int)q->worker, secs(r->age_ns), secs(r->limit_ns), secs(q->extra_ns),
+         r->action ? r->action : "reported");
+    if (r->evidence_skipped) {
+        outf(&o, "  (evidence skipped: more reports in this scan than the "
+                 "watchdog sweeps procfs for)\n");
+        return o.pos;
+    }
+    if (r->caller_read)
+        outf(&o, "  caller %d: state=%c wchan=%s\n", (int)q->pid,
+             r->caller_state, r->caller_wchan[0] ? r->caller_wchan : "-");
+    else if (q->pid > 0)
+        outf(&o, "  caller %d: procfs unreadable%s\n", (int)q->pid,
+             r->caller_timed_out ? " (timed out, reader abandoned)" : "");
+    else
+        outf(&o, "  caller: kernel (pid 0: writeback or another kernel "
+                 "context)\n");
+    if (r->caller_stack[0]) {
+        outf(&o, "  caller stack:\n");
+        const char *p = r->caller_stack;
+        while (*p) {
+            size_t n = strcspn(p, "\n");
+            outf(&o, "    %.*s\n", (int)n, p);
+            p += n;
+            if (*p)
+                p++;
+        }
+    }
+    if (r->have_conn) {
+        outf(&o, "  connection %u (mnt_id %d): waiting=%ld in_flight=%zu",
+             r->conn, r->mnt_id, r->waiting, r->in_flight);
+        if (r->waiting >= 0 && (size_t)r->waiting > r->in_flight)
+            outf(&o, " -- %zu request(s) queued that no thread is reading",
+                 (size_t)r->waiting - r->in_flight);
+        outf(&o, "\n");
+    } else {
+        outf(&o,
+             "  connection: unknown (mount not in /proc/self/mountinfo)"
+             " in_flight=%zu\n",
+             r->in_flight);
+    }
+    for (size_t i = 0; i < r->n_threads; i++) {
+        const struct fs_wd_thread *t = &r->threads[i];
+        outf(&o, "  thread %d (%s, %s%s): state=%c wchan=%s", (int)t->tid,
+             t->comm, fs_thread_role_name(t->role), t->busy ? ", busy" : "",
+             t->state, t->wchan[0] ? t->wchan : "-");
+        if (t->have_syscall && t->sc.state == FS_SC_BLOCKED) {
+            outf(&o, " syscall=%s(%ld) target=%s", t->sc_name, t->sc.nr,
+                 t->target.desc);
+            if (t->target.known && t->target.ours)
+                outf(&o, " ON OUR OWN MOUNT");
+        }
+        outf(&o, "\n");
+    }
+    return o.pos;
+}
+
+/* ---- reporting ---- */
+
+static void emit(struct fs_watchdog *wd, struct fs_watchdog_report *r)
+{
+    size_t cap = 16384;
+    char *text = malloc(cap);
+    if (text) {
+        size_t need = fs_watchdog_format(r, text, cap);
+        if (need >= cap) {
+            char *bigger = realloc(text, need + 1);
+            if (bigger) {
+                text = bigger;
+                fs_watchdog_format(r, text, need + 1);
+            }
+        }
+    }
+    r->text = text ? text : "snagfs watchdog: (out of memory)\n";
+    r->seq = ++wd->seq;
+    if (wd->cfg.sink) {
+        wd->cfg.sink(wd->cfg.sink_arg, r);
+    } else {
+        fputs(r->text, stderr);
+        fflush(stderr);
+    }
+    free(text);
+    r->text = NULL;
+}
+
+static void fill_common(struct fs_watchdog *wd, struct fs_watchdog_report *r,
+                        const struct fs_inflight_entry *e, uint64_t now,
+                        size_t in_flight)
+{
+    r->req = *e;
+    r->age_ns = now > e->start_ns ? now - e->start_ns : 0;
+    r->limit_ns = wd->cfg.threshold_ns + e->extra_ns;
+    r->have_conn = atomic_load(&wd->have_conn);
+    r->conn = wd->conn;
+    r->mnt_id = wd->mnt_id;
+    r->in_flight = in_flight;
+}
+
+static void try_resolve_conn(struct fs_watchdog *wd)
+{
+    if (atomic_load(&wd->have_conn) || !wd->mountpoint[0])
+        return;
+    struct fs_mount_id m;
+    if (fs_mountinfo_find(NULL, wd->mountpoint, true, &m) < 0)
+        return;
+    wd->mnt_id = m.mnt_id;
+    if (!wd->cfg.has_conn) {
+        if (m.major != 0)
+            return; /* fuseblk: no fusectl entry by minor */
+        wd->conn = m.minor;
+    }
+    atomic_store(&wd->have_conn, true);
+}
+
+int fs_watchdog_self_origin(struct fs_watchdog *wd,
+                            struct fs_inflight_slot *slot)
+{
+    if (!wd)
+        return 0;
+    atomic_fetch_add(&wd->n_self, 1);
+    bool fail = (wd->cfg.actions & FS_WD_FAIL) && !tls_in_rescue;
+    struct fs_inflight_entry e;
+    fs_inflight_read_slot(slot, &e);
+    e.flags |= FS_INFLIGHT_SELF | (tls_in_rescue ? FS_INFLIGHT_RESCUED : 0);
+    pthread_mutex_lock(&wd->mu);
+    if (wd->self_q_len < SELF_QUEUE_LEN) {
+        wd->self_q_fail[wd->self_q_len] = fail;
+        wd->self_q[wd->self_q_len++] = e;
+        pthread_cond_signal(&wd->cv);
+    } else {
+        atomic_fetch_add(&wd->n_dropped, 1);
+    }
+    pthread_mutex_unlock(&wd->mu);
+    if (fail) {
+        atomic_fetch_add(&wd->n_self_failed, 1);
+        return -EDEADLK;
+    }
+    return 0;
+}
+
+static void report_self(struct fs_watchdog *wd,
+                        const struct fs_inflight_entry *e, bool failed,
+                        const struct fs_inflight_entry *all, size_t n_all)
+{
+    struct fs_watchdog_report *r = calloc(1, sizeof(*r));
+    if (!r)
+        return;
+    r->event = FS_WD_EV_SELF;
+    fill_common(wd, r, e, fs_inflight_now_ns(), n_all);
+    r->limit_ns = 0;
+    r->action = failed                             ? "EDEADLK"
+                : (e->flags & FS_INFLIGHT_RESCUED) ? "served (rescue thread)"
+                                                   : "served";
+    collect(wd, r, all, n_all);
+    emit(wd, r);
+    free(r);
+}
+
+static void report_stall(struct fs_watchdog *wd, enum fs_wd_event ev,
+                         const struct fs_inflight_entry *e, uint64_t now,
+                         const char *action,
+                         const struct fs_inflight_entry *all, size_t n_all)
+{
+    struct fs_watchdog_report *r = calloc(1, sizeof(*r));
+    if (!r)
+        return;
+    r->event = ev;
+    fill_common(wd, r, e, now, n_all);
+    r->action = action;
+    collect(wd, r, all, n_all);
+    emit(wd, r);
+    free(r);
+}
+
+static void *rescue_main(void *arg)
+{
+    struct fs_watchdog *wd = arg;
+    fs_self_register_thread(FS_ROLE_RESCUE);
+    tls_in_rescue = true;
+    pthread_mutex_lock(&wd->mu);
+    while (!wd->stop) {
+        if (!wd->rescue_want) {
+            pthread_cond_wait(&wd->rescue_cv, &wd->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&wd->mu);
+        int r = wd->cfg.rescue(wd->cfg.rescue_arg, 100);
+        pthread_mutex_lock(&wd->mu);
+        if (r > 0)
+            atomic_fetch_add(&wd->n_rescued, (uint64_t)r);
+        else if (r < 0)
+            break; /* the session is gone */
+    }
+    pthread_mutex_unlock(&wd->mu);
+    atomic_store(&wd->rescue_done, true);
+    return NULL;
+}
+
+/* Start or stop rescue dispatch. Returns true if it was newly started. */
+static bool rescue_set(struct fs_watchdog *wd, bool want)
+{
+    bool started = false;
+    pthread_mutex_lock(&wd->mu);
+    if (want && !wd->rescue_want)
+        started = true;
+    wd->rescue_want = want;
+    if (want && !wd->rescue_started) {
+        if (pthread_create(&wd->rescue_thread, NULL, rescue_main, wd) == 0)
+            wd->rescue_started = true;
+        else
+            started = false;
+    }
+    pthread_cond_broadcast(&wd->rescue_cv);
+    pthread_mutex_unlock(&wd->mu);
+    return started;
+}
+
+static bool has_tid(const pid_t *v, size_t n, pid_t t)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == t)
+            return true;
+    return false;
+}
+
+void fs_watchdog_tick(struct fs_watchdog *wd, uint64_t now)
+{
+    try_resolve_conn(wd);
+    wd->evidence_budget = EVIDENCE_PER_TICK;
+    size_t n = fs_inflight_snapshot(wd->cfg.table, wd->scan, MAX_SCAN);
+
+    /* 1. self-originated requests, at once. */
+    struct fs_inflight_entry self[SELF_QUEUE_LEN];
+    bool self_fail[SELF_QUEUE_LEN];
+    pthread_mutex_lock(&wd->mu);
+    size_t ns = wd->self_q_len;
+    memcpy(self, wd->self_q, ns * sizeof(self[0]));
+    memcpy(self_fail, wd->self_q_fail, ns * sizeof(self_fail[0]));
+    wd->self_q_len = 0;
+    pthread_mutex_unlock(&wd->mu);
+    for (size_t i = 0; i < ns; i++)
+        report_self(wd, &self[i], self_fail[i], wd->scan, n);
+
+    /* 2. stalls. */
+    pid_t stuck[FS_WD_MAX_THREADS];
+    size_t n_stuck = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct fs_inflight_entry *e = &wd->scan[i];
+        uint64_t age = now > e->start_ns ? now - e->start_ns : 0;
+        if (age <= wd->cfg.threshold_ns + e->extra_ns)
+            continue;
+        if (e->worker && fs_self_role(e->worker) == FS_ROLE_WORKER &&
+            !has_tid(stuck, n_stuck, e->worker) && n_stuck < FS_WD_MAX_THREADS)
+            stuck[n_stuck++] = e->worker;
+        if (fs_inflight_mark(wd->cfg.table, e, FS_INFLIGHT_REPORTED)) {
+            atomic_fetch_add(&wd->n_stalls, 1);
+            report_stall(wd, FS_WD_EV_STALL, e, now, "reported", wd->scan, n);
+        }
+        if ((wd->cfg.actions & FS_WD_ABORT) &&
+            age > wd->cfg.hard_deadline_ns + e->extra_ns &&
+            atomic_load(&wd->have_conn) && !atomic_load(&wd->aborted)) {
+            int rc = fs_fusectl_abort(wd->fusectl_dir, wd->conn);
+            if (rc == 0) {
+                atomic_store(&wd->aborted, true);
+                atomic_fetch_add(&wd->n_aborts, 1);
+                fs_inflight_mark(wd->cfg.table, e, FS_INFLIGHT_ABORTED);
+                report_stall(wd, FS_WD_EV_ABORT, e, now, "aborted connection",
+                             wd->scan, n);
+            }
+        }
+    }
+
+    /* 3. rescue when every worker is stuck. */
+    if ((wd->cfg.actions & FS_WD_RESCUE) && wd->cfg.rescue &&
+        !atomic_load(&wd->aborted)) {
+        size_t workers = fs_self_count(FS_ROLE_WORKER);
+        bool all_stuck = workers > 0 && n_stuck >= workers;
+        pthread_mutex_lock(&wd->mu);
+        bool rescuing = wd->rescue_want;
+        pthread_mutex_unlock(&wd->mu);
+        if (all_stuck && !rescuing) {
+            /* Report first, so the evidence shows the wedged state. */
+            atomic_fetch_add(&wd->n_rescues, 1);
+            for (size_t i = 0; i < n; i++) {
+                if (wd->scan[i].worker == stuck[0]) {
+                    report_stall(wd, FS_WD_EV_RESCUE, &wd->scan[i], now,
+                                 "rescue: dispatching queued requests",
+                                 wd->scan, n);
+                    break;
+                }
+            }
+        }
+        (void)rescue_set(wd, all_stuck);
+    }
+}
+
+static void *watchdog_main(void *arg)
+{
+    struct fs_watchdog *wd = arg;
+    fs_self_register_thread(FS_ROLE_WATCHDOG);
+    uint64_t period = wd->cfg.period_ns;
+    pthread_mutex_lock(&wd->mu);
+    while (!wd->stop) {
+        pthread_mutex_unlock(&wd->mu);
+        fs_watchdog_tick(wd, fs_inflight_now_ns());
+        pthread_mutex_lock(&wd->mu);
+        if (wd->stop || wd->self_q_len)
+            continue;
+        struct timespec dl;
+        clock_gettime(CLOCK_MONOTONIC, &dl);
+        uint64_t t = (uint64_t)dl.tv_nsec + period;
+        dl.tv_sec += (time_t)(t / 1000000000u);
+        dl.tv_nsec = (long)(t % 1000000000u);
+        pthread_cond_timedwait(&wd->cv, &wd->mu, &dl);
+    }
+    pthread_mutex_unlock(&wd->mu);
+    return NULL;
+}
+
+int fs_watchdog_start(const struct fs_watchdog_config *cfg,
+                      struct fs_watchdog **out)
+{
+    if (!cfg || !cfg->table || !out)
+        return -EINVAL;
+    if ((cfg->actions & FS_WD_RESCUE) && !cfg->rescue)
+        return -EINVAL;
+    struct fs_watchdog *wd = calloc(1, sizeof(*wd));
+    if (!wd)
+        return -ENOMEM;
+    wd->scan = calloc(MAX_SCAN, sizeof(*wd->scan));
+    if (!wd->scan) {
+        free(wd);
+        return -ENOMEM;
+    }
+    wd->cfg = *cfg;
+    if (!wd->cfg.threshold_ns)
+        wd->cfg.threshold_ns = FS_WD_DEFAULT_THRESHOLD_NS;
+    if (!wd->cfg.hard_deadline_ns)
+        wd->cfg.hard_deadline_ns = 3 * wd->cfg.threshold_ns;
+    if (!wd->cfg.actions)
+        wd->cfg.actions = FS_WD_DEFAULT_ACTIONS;
+    wd->cfg.actions |= FS_WD_LOG;
+    if (!wd->cfg.period_ns) {
+        uint64_t p = wd->cfg.threshold_ns / 4;
+        wd->cfg.period_ns = p < 10 * MS ? 10 * MS : p > 250 * MS ? 250 * MS : p;
+    }
+    snprintf(wd->mountpoint, sizeof(wd->mountpoint), "%s",
+             cfg->mountpoint ? cfg->mountpoint : "");
+    wd->cfg.mountpoint = wd->mountpoint;
+    snprintf(wd->fusectl_dir, sizeof(wd->fusectl_dir), "%s",
+             cfg->fusectl_dir ? cfg->fusectl_dir : FS_FUSECTL_DIR);
+    wd->cfg.fusectl_dir = wd->fusectl_dir;
+    wd->mnt_id = -1;
+    if (cfg->has_conn) {
+        wd->conn = cfg->conn;
+        atomic_store(&wd->have_conn, !wd->mountpoint[0]);
+    }
+    if (!cfg->no_mount_fusectl)
+        fs_fusectl_ensure(wd->fusectl_dir); /* best effort: reports say
+                                               waiting=-1 without it */
+    try_resolve_conn(wd);
+
+    pthread_mutex_init(&wd->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&wd->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&wd->rescue_cv, NULL);
+    if (!cfg->manual) {
+        int rc = pthread_create(&wd->thread, NULL, watchdog_main, wd);
+        if (rc != 0) {
+            free(wd->scan);
+            free(wd);
+            return -rc;
+        }
+        wd->thread_started = true;
+    }
+    *out = wd;
+    return 0;
+}
+
+void fs_watchdog_stop(struct fs_watchdog *wd)
+{
+    if (!wd)
+        return;
+    pthread_mutex_lock(&wd->mu);
+    wd->stop = true;
+    wd->rescue_want = false;
+    pthread_cond_broadcast(&wd->cv);
+    pthread_cond_broadcast(&wd->rescue_cv);
+    pthread_mutex_unlock(&wd->mu);
+    if (wd->thread_started)
+        pthread_join(wd->thread, NULL);
+    if (wd->rescue_started) {
+        /* The hook may sit in read() on /dev/fuse until the session is
+         * unmounted; wait a little, then leave it (and wd) behind. */
+        for (int i = 0; i < 200 && !atomic_load(&wd->rescue_done); i++)
+            usleep(5000);
+        if (!atomic_load(&wd->rescue_done)) {
+            pthread_detach(wd->rescue_thread);
+            return; /* leaks wd on purpose: the rescue thread still uses it */
+        }
+        pthread_join(wd->rescue_thread, NULL);
+    }
+    pthread_mutex_destroy(&wd->mu);
+    pthread_cond_destroy(&wd->cv);
+    pthread_cond_destroy(&wd->rescue_cv);
+    free(wd->scan);
+    free(wd);
+}
+
+void fs_watchdog_get_stats(struct fs_watchdog *wd, struct fs_watchdog_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    if (!wd)
+        return;
+    st->self_origin = atomic_load(&wd->n_self);
+    st->self_failed = atomic_load(&wd->n_self_failed);
+    st->stalls = atomic_load(&wd->n_stalls);
+    st->aborts = atomic_load(&wd->n_aborts);
+    st->rescues = atomic_load(&wd->n_rescues);
+    st->rescued = atomic_load(&wd->n_rescued);
+    st->collect_timeouts = atomic_load(&wd->n_collect_timeouts);
+    st->reports_dropped = atomic_load(&wd->n_dropped);
+}
+
+bool fs_watchdog_conn(struct fs_watchdog *wd, unsigned *conn)
+{
+    if (!wd || !atomic_load(&wd->have_conn))
+        return false;
+    *conn = wd->conn;
+    return true;
+}

@@ -1,0 +1,134 @@
+/* inject/engine_internal.h — the engine's private structures, shared by its .c files.
+ *
+ * Invariants:
+ *  - struct inj_rule is immutable after inj_rule_new() except its atomics
+ *    (refs, counters, the for= window); any number of sets and readers may
+ *    share it.
+ *  - struct inj_set and everything it points to is immutable once published;
+ *    it is freed only by the writer, after the SRCU-style grace period in
+ *    engine.c guarantees no reader still holds it.
+ *  - e->op_mask always mirrors e->cur->op_mask (updated right after the
+ *    pointer swap); a reader that sees a stale mask merely takes, or skips,
+ *    the slow path once.
+ *  - Lock order: e->wlock is the only lock; nothing on the request path takes it.
+ */
+#ifndef SNAG_INJECT_ENGINE_INTERNAL_H
+#define SNAG_INJECT_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "engine.h"
+#include "glob.h"
+
+#define INJ_WINDOW_CLOSED_NEVER UINT64_MAX /* for= window not opened yet */
+
+struct inj_rule {
+    struct inj_rule_spec spec; /* deep copy; id always set */
+    uint64_t key;              /* inj_rng_key(spec.id) */
+    struct inj_glob *path;     /* compiled spec.path_glob, or NULL */
+    struct inj_glob *comm;     /* compiled spec.comm_glob, or NULL */
+    bool prob_always, prob_never;
+    uint64_t prob_threshold; /* fire iff draw < this (when neither above) */
+
+    _Atomic uint32_t refs;
+    _Atomic uint64_t matched, fired, bytes;
+    _Atomic uint64_t window_start; /* for=: monotonic ns, or ..._NEVER */
+};
+
+/* Per op: the rules naming it, by index into set->rules, in priority order.
+ * When enough of them filter on a path with a literal prefix, those are also
+ * bucketed by prefix (index.c) so a non-matching path skips them. */
+struct inj_pfx_bucket {
+    uint64_t hash;      /* of the normalised prefix, see index.c */
+    const char *prefix; /* owned by a rule's glob */
+    size_t prefix_len;
+    uint32_t *rules; /* priority order; into set->pool */
+    uint32_t n;
+};
+
+struct inj_op_index {
+    uint32_t n;
+    uint32_t *all; /* every rule naming the op; into set->pool */
+    /* Prefix index (buckets == NULL: scan all[] linearly). */
+    uint32_t n_root;
+    uint32_t *root; /* rules not bucketed (no path filter, or no literal
+                       first component); into set->pool */
+    struct inj_pfx_bucket *buckets; /* open addressing, mask + 1 slots */
+    uint32_t mask;
+    unsigned max_depth; /* deepest bucketed prefix */
+};
+
+struct inj_set {
+    uint64_t generation;
+    uint64_t op_mask;
+    size_t n;
+    struct inj_rule **rules; /* referenced; first match wins in this order */
+    uint32_t *pool;          /* backing store of every index list */
+    struct inj_op_index idx[INJ_OP_COUNT];
+};
+
+typedef uint64_t (*inj_clock_fn)(void *ctx);
+
+struct inj_engine {
+    uint64_t seed;
+    _Atomic(struct inj_set *) cur;
+    _Atomic uint64_t op_mask;
+    _Atomic uint64_t generation;
+    _Atomic uint64_t next_id; /* "r<N>" for rules without an id */
+    inj_clock_fn clock; /* set before any reader runs (tests) */
+    void *clock_ctx;
+    unsigned index_min; /* under wlock */
+    pthread_mutex_t wlock; /* serialises writers (replace, snapshot) */
+    _Atomic unsigned epoch;
+    /* SRCU reader counts, one cache line each so the two epochs do not
+     * false-share. */
+    struct {
+        _Atomic unsigned long n;
+        char pad[64 - sizeof(unsigned long)];
+    } readers[2];
+};
+
+/* The request's lazily fetched path and comm (at most one call each). */
+struct inj_lazy {
+    const struct inj_request *rq;
+    bool path_done, comm_done;
+    const char *path, *comm;
+};
+
+const char *inj_lazy_path(struct inj_lazy *lz);
+const char *inj_lazy_comm(struct inj_lazy *lz);
+
+/* rule.c: true when every filter of r passes for the request. */
+bool inj_rule_filters_pass(const struct inj_rule *r, struct inj_lazy *lz);
+
+/* index.c: build set->idx from set->rules (0 or -ENOMEM); free it; find the
+ * first rule (priority order) naming rq->op whose filters pass, or NULL. */
+int inj_index_build(struct inj_set *s, unsigned min_bucketed);
+void inj_index_free(struct inj_set *s);
+struct inj_rule *inj_index_first_match(const struct inj_set *s,
+                                       struct inj_lazy *lz);
+
+/* Rules that filter on a literal path prefix are bucketed only when at least
+ * this many name one op: below it, the linear scan (which fetches the path
+ * only if the cheap filters pass) is cheaper than always fetching it. */
+#define INJ_INDEX_MIN_BUCKETED 8
+/* Prefixes are cut to this many components: deeper ones share a bucket,
+ * which is only a superset of candidates, so still exact. */
+#define INJ_INDEX_MAX_DEPTH 8
+
+/* engine.c: enter/leave a read-side critical section (lock-free). The set
+ * loaded from e->cur in between stays valid until the matching unlock. */
+unsigned inj_engine_read_lock(struct inj_engine *e);
+void inj_engine_read_unlock(struct inj_engine *e, unsigned idx);
+
+/* engine.c, for tests and the benchmark: the bucketing threshold used by
+ * later inj_engine_replace() calls (UINT_MAX: never bucket). */
+void inj_engine_set_index_min(struct inj_engine *e, unsigned min_bucketed);
+
+/* engine.c, for tests: replace the CLOCK_MONOTONIC source of for= windows
+ * (NULL restores it). Call before any concurrent inj_decide(). */
+void inj_engine_set_clock(struct inj_engine *e, inj_clock_fn fn, void *ctx);
+uint64_t inj_engine_now(struct inj_engine *e);
+
+#endif

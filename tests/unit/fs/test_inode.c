@@ -1,0 +1,330 @@
+/* tests/unit/fs/test_inode.c — the inode table: nodeids, nlookup, forget, ghosts, re-resolution.
+ *
+ * Each test works in a fresh temporary directory and checks, besides the
+ * table's own counters, that no file descriptor leaks.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "inode.h"
+
+struct fixture {
+    char dir[64];
+    int root_fd;
+    int fds_before;
+    struct fs_itable t;
+};
+
+static int count_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+static int setup_ghosts(void **state, size_t ghost_max)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    strcpy(f->dir, "/tmp/snagfs-inode-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    f->fds_before = count_fds();
+    f->root_fd = open(f->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (f->root_fd < 0 || fs_itable_init(&f->t, f->root_fd, ghost_max) < 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_ghosts(state, 1000);
+}
+
+static int setup_noghosts(void **state)
+{
+    return setup_ghosts(state, 0);
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[128];
+    fs_itable_destroy(&f->t, NULL);
+    assert_int_equal(count_fds(), f->fds_before);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static void make_file(struct fixture *f, const char *name)
+{
+    int fd = openat(f->root_fd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+/* Publish name as a lookup would: O_PATH fd + stat. */
+static struct fs_inode *lookup(struct fixture *f, const char *name)
+{
+    struct stat st;
+    struct fs_inode *n = NULL;
+    int fd = openat(f->root_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(fstatat(fd, "", &st, AT_EMPTY_PATH), 0);
+    assert_int_equal(fs_inode_publish(&f->t, fd, &st, &n), 0);
+    assert_non_null(n);
+    return n;
+}
+
+static void live_ghosts(struct fixture *f, size_t live, size_t ghosts)
+{
+    struct fs_itable_stats s;
+    fs_itable_stats(&f->t, &s);
+    assert_int_equal(s.live, live);
+    assert_int_equal(s.ghosts, ghosts);
+}
+
+static void test_root_is_one(void **state)
+{
+    struct fixture *f = *state;
+    assert_non_null(fs_inode_get(&f->t, FS_ROOT_NODEID));
+    struct fs_inode *r = lookup(f, ".");
+    assert_int_equal(r->nodeid, FS_ROOT_NODEID);
+    fs_inode_forget(&f->t, FS_ROOT_NODEID, 100); /* the root never dies */
+    assert_non_null(fs_inode_get(&f->t, FS_ROOT_NODEID));
+    live_ghosts(f, 0, 0);
+}
+
+static void test_nodeid_is_stable(void **state)
+{
+    struct fixture *f = *state;
+    struct stat st;
+    make_file(f, "a");
+    assert_int_equal(fstatat(f->root_fd, "a", &st, 0), 0);
+    struct fs_inode *n = lookup(f, "a");
+    assert_int_equal(n->nodeid, ((uint64_t)1 << FS_INO_BITS) | st.st_ino);
+    assert_int_equal(fs_itable_nodeid(&f->t, st.st_dev, st.st_ino), n->nodeid);
+    /* A second lookup is the same node with one more reference. */
+    assert_ptr_equal(lookup(f, "a"), n);
+    assert_int_equal(n->nlookup, 2);
+    live_ghosts(f, 1, 0);
+    /* A hard link is the same node too. */
+    assert_int_equal(linkat(f->root_fd, "a", f->root_fd, "b", 0), 0);
+    assert_ptr_equal(lookup(f, "b"), n);
+    fs_inode_forget(&f->t, n->nodeid, 3);
+    live_ghosts(f, 0, 1);
+}
+
+static void test_forget_counts(void **state)
+{
+    struct fixture *f = *state;
+    make_file(f, "a");
+    struct fs_inode *n = lookup(f, "a");
+    uint64_t id = n->nodeid;
+    lookup(f, "a");
+    lookup(f, "a");
+    fs_inode_forget(&f->t, id, 2);
+    assert_ptr_equal(fs_inode_get(&f->t, id), n);
+    live_ghosts(f, 1, 0);
+    fs_inode_forget(&f->t, id, 1);
+    assert_null(fs_inode_get(&f->t, id));
+    live_ghosts(f, 0, 1);
+    /* Forgetting more than was looked up, or an unknown id, is harmless. */
+    fs_inode_forget(&f->t, id, 5);
+    fs_inode_forget(&f->t, 12345, 1);
+    live_ghosts(f, 0, 1);
+}
+
+static void test_forget_frees_without_ghosts(void **state)
+{
+    struct fixture *f = *state;
+    struct fs_inode *n;
+    struct stat st;
+    make_file(f, "a");
+    uint64_t id = lookup(f, "a")->nodeid;
+    fs_inode_forget(&f->t, id, 1);
+    live_ghosts(f, 0, 0);
+    assert_null(fs_inode_get(&f->t, id));
+    assert_int_equal(fs_itable_resolve(&f->t, id, &n, &st), -ESTALE);
+}
+
+static void test_resolve_forgotten(void **state)
+{
+    struct fixture *f = *state;
+    struct fs_inode *n;
+    struct stat st, want;
+    make_file(f, "a");
+    assert_int_equal(fstatat(f->root_fd, "a", &want, 0), 0);
+    uint64_t id = lookup(f, "a")->nodeid;
+    fs_inode_forget(&f->t, id, 1);
+    assert_null(fs_inode_get(&f->t, id));
+
+    /* Renamed meanwhile: the handle still finds it. */
+    assert_int_equal(renameat(f->root_fd, "a", f->root_fd, "moved"), 0);
+    assert_int_equal(fs_itable_resolve(&f->t, id, &n, &st), 0);
+    assert_int_equal(n->nodeid, id);
+    assert_int_equal(st.st_ino, want.st_ino);
+    assert_int_equal(n->nlookup, 1);
+    live_ghosts(f, 1, 0);
+    /* Resolving a live node just takes a reference. */
+    assert_int_equal(fs_itable_resolve(&f->t, id, &n, &st), 0);
+    assert_int_equal(n->nlookup, 2);
+    fs_inode_forget(&f->t, id, 2);
+    live_ghosts(f, 0, 1);
+
+    /* Deleted: stale. */
+    assert_int_equal(unlinkat(f->root_fd, "moved", 0), 0);
+    assert_int_equal(fs_itable_resolve(&f->t, id, &n, &st), -ESTALE);
+    /* Never seen: stale. */
+    assert_int_equal(
+        fs_itable_resolve(&f->t, ((uint64_t)1 << FS_INO_BITS) | 99999999, &n,
+                          &st),
+        -ESTALE);
+    assert_int_equal(fs_itable_resolve(&f->t, FS_ROOT_NODEID, &n, &st), 0);
+}
+
+static void test_deleted_leaves_no_ghost(void **state)
+{
+    struct fixture *f = *state;
+    make_file(f, "a");
+    uint64_t id = lookup(f, "a")->nodeid;
+    assert_int_equal(unlinkat(f->root_fd, "a", 0), 0);
+    fs_inode_forget(&f->t, id, 1);
+    live_ghosts(f, 0, 0);
+    assert_null(fs_inode_get(&f->t, id));
+}
+
+static void test_revive_ghost_by_lookup(void **state)
+{
+    struct fixture *f = *state;
+    make_file(f, "a");
+    struct fs_inode *n = lookup(f, "a");
+    uint64_t id = n->nodeid;
+    fs_inode_forget(&f->t, id, 1);
+    live_ghosts(f, 0, 1);
+    struct fs_inode *m = lookup(f, "a");
+    assert_ptr_equal(m, n);
+    assert_int_equal(m->nodeid, id);
+    assert_true(m->fd >= 0);
+    live_ghosts(f, 1, 0);
+    fs_inode_forget(&f->t, id, 1);
+}
+
+static void test_many_nodes(void **state)
+{
+    struct fixture *f = *state;
+    char name[32];
+    enum { N = 5000 };
+    static uint64_t ids[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        make_file(f, name);
+        ids[i] = lookup(f, name)->nodeid;
+    }
+    live_ghosts(f, N, 0);
+    for (int i = 0; i < N; i++)
+        assert_non_null(fs_inode_get(&f->t, ids[i]));
+    for (int i = 0; i < N; i++)
+        fs_inode_forget(&f->t, ids[i], 1);
+    /* ghost_max is 1000: the rest were freed outright. */
+    live_ghosts(f, 0, 1000);
+}
+
+struct worker_arg {
+    struct fixture *f;
+    int seed;
+};
+
+static void *worker(void *p)
+{
+    struct worker_arg *a = p;
+    char name[32];
+    unsigned s = (unsigned)a->seed;
+    for (int i = 0; i < 20000; i++) {
+        snprintf(name, sizeof(name), "c%u", rand_r(&s) % 64);
+        struct fs_inode *n = lookup(a->f, name);
+        fs_inode_forget(&a->f->t, n->nodeid, 1);
+    }
+    return NULL;
+}
+
+static void test_concurrent_lookup_forget(void **state)
+{
+    struct fixture *f = *state;
+    char name[32];
+    pthread_t th[4];
+    struct worker_arg args[4];
+    for (int i = 0; i < 64; i++) {
+        snprintf(name, sizeof(name), "c%d", i);
+        make_file(f, name);
+    }
+    for (int i = 0; i < 4; i++) {
+        args[i] = (struct worker_arg){f, i + 1};
+        assert_int_equal(pthread_create(&th[i], NULL, worker, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    struct fs_itable_stats s;
+    fs_itable_stats(&f->t, &s);
+    assert_int_equal(s.live, 0);
+    assert_true(s.ghosts <= 64);
+}
+
+static void test_destroy_reports_left(void **state)
+{
+    struct fixture *f = *state;
+    struct fs_itable_stats left;
+    make_file(f, "a");
+    make_file(f, "b");
+    lookup(f, "a");
+    struct fs_inode *b = lookup(f, "b");
+    fs_inode_forget(&f->t, b->nodeid, 1);
+    fs_itable_destroy(&f->t, &left);
+    assert_int_equal(left.live, 1);
+    assert_int_equal(left.ghosts, 1);
+    /* Re-init so teardown has a table to destroy (and checks fds). */
+    f->root_fd = open(f->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    assert_int_equal(fs_itable_init(&f->t, f->root_fd, 10), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_root_is_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nodeid_is_stable, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_forget_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forget_frees_without_ghosts,
+                                        setup_noghosts, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_forgotten, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_deleted_leaves_no_ghost, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_revive_ghost_by_lookup, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_many_nodes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_lookup_forget, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_destroy_reports_left, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
