@@ -44,6 +44,7 @@ struct ctl_replay {
     char *name;
     struct rp_key **buckets;
     size_t nbuckets, nkeys, nfaults;
+    uint64_t ops; /* mask of inj_op_bit() with at least one fault */
     _Atomic size_t used;
 };
 
@@ -259,6 +260,7 @@ static int rp_line(struct ctl_replay *r, const char *s, size_t len,
     }
     k->faults[k->n++] = fault;
     r->nfaults++;
+    r->ops |= inj_op_bit((enum inj_op)op);
     rc = 0;
 out:
     ctl_json_free(&o);
@@ -408,6 +410,11 @@ bool ctl_replay_lookup(struct ctl_replay *r, enum inj_op op, const char *path,
     atomic_fetch_add_explicit(&r->used, 1, memory_order_relaxed);
     *out = f->v;
     return true;
+}
+
+bool ctl_replay_wants(const struct ctl_replay *r, enum inj_op op)
+{
+    return r && (unsigned)op < INJ_OP_COUNT && (r->ops & inj_op_bit(op));
 }
 
 size_t ctl_replay_size(const struct ctl_replay *r)

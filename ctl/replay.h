@@ -36,6 +36,10 @@ void ctl_replay_free(struct ctl_replay *r);
 bool ctl_replay_lookup(struct ctl_replay *r, enum inj_op op, const char *path,
                        struct inj_verdict *out);
 
+/* False when the trace holds no fault for op: fs/ may then skip the lookup
+ * (and building the path) for that op entirely. One load, no lock. */
+bool ctl_replay_wants(const struct ctl_replay *r, enum inj_op op);
+
 size_t ctl_replay_size(const struct ctl_replay *r);   /* faults loaded */
 size_t ctl_replay_unused(const struct ctl_replay *r); /* not yet injected */
 

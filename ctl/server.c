@@ -83,8 +83,14 @@ static void accept_all(struct ctl_server *s, uint64_t now)
 {
     for (;;) {
         int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            return; /* EAGAIN, or EMFILE and friends: retry next round */
+        if (fd < 0) {
+            /* Out of descriptors: the pending connection stays readable,
+             * so stop polling the listener a while instead of spinning. */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                errno == ENOMEM)
+                s->accept_pause_until = now + 100000000u;
+            return;
+        }
         struct ucred cr;
         socklen_t len = sizeof(cr);
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0) {
@@ -247,8 +253,10 @@ static void *server_main(void *arg)
         uint64_t now = ctl_now_ns();
         unsigned n = 0;
         pfd[n++] = (struct pollfd){.fd = s->evfd, .events = POLLIN};
-        pfd[n++] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
-        int timeout = -1;
+        bool paused = now < s->accept_pause_until;
+        pfd[n++] = (struct pollfd){.fd = s->lfd,
+                                   .events = paused ? 0 : POLLIN};
+        int timeout = paused ? 100 : -1;
         bool any_wait = false;
         for (unsigned i = 0; i < s->cfg.max_clients; i++) {
             struct ctl_client *c = s->clients[i];

@@ -44,6 +44,7 @@ struct ctl_server {
     pthread_mutex_t mu; /* serialises rule-set mutations */
     struct ctl_client **clients; /* cfg.max_clients slots, NULL when free */
     unsigned nclients;
+    uint64_t accept_pause_until; /* server thread only: EMFILE back-off */
 };
 
 /* Execute one parsed request for c, appending its response line to c->out,

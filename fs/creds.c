@@ -1,4 +1,5 @@
-/* fs/creds.c — act as the caller around a creating syscall (owner, group, umask).
+/* fs/creds.c — act as the caller around a creating syscall (owner, group,
+ * umask).
  *
  * Invariants:
  *  - fsuid/fsgid and umask are per thread here: setfsuid/setfsgid are raw

@@ -33,9 +33,9 @@ struct fs_ctx {
     double timeout;    /* entry and attr timeout: 0 in strict mode */
     bool direct_io;    /* strict mode: FOPEN_DIRECT_IO on every open */
     bool keep_cache;
-    bool writeback;  /* FUSE_CAP_WRITEBACK_CACHE was granted */
-    bool noatime;    /* open backing files with O_NOATIME */
-    bool switch_ids; /* daemon is root: create as the caller */
+    bool writeback;            /* FUSE_CAP_WRITEBACK_CACHE was granted */
+    bool noatime;              /* open backing files with O_NOATIME */
+    bool switch_ids;           /* daemon is root: create as the caller */
     struct inj_engine *engine; /* may be NULL: no injection */
 };
 
@@ -90,10 +90,9 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
 void fs_forget_multi(fuse_req_t req, size_t count,
                      struct fuse_forget_data *forgets);
-void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
-              mode_t mode, dev_t rdev);
-void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
-              mode_t mode);
+void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+              dev_t rdev);
+void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
 void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
                 const char *name);
 void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
@@ -111,8 +110,8 @@ void fs_statfs(fuse_req_t req, fuse_ino_t ino);
 void fs_access(fuse_req_t req, fuse_ino_t ino, int mask);
 
 void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
-               mode_t mode, struct fuse_file_info *fi);
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+               struct fuse_file_info *fi);
 void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
              struct fuse_file_info *fi);
 void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
@@ -143,8 +142,7 @@ void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
                  const char *value, size_t size, int flags);
-void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-                 size_t size);
+void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
 void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
 void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 

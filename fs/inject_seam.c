@@ -1,4 +1,5 @@
-/* fs/inject_seam.c — builds an inj_request from a FUSE request and resolves the verdict.
+/* fs/inject_seam.c — builds an inj_request from a FUSE request and resolves the
+ * verdict.
  *
  * Invariants: nothing here blocks or takes a lock; path and comm are
  * computed at most once per request and only when the engine calls the
@@ -99,7 +100,10 @@ int fs_seam(fuse_req_t req, enum inj_op op, struct fs_inode *node,
 
     const struct fuse_ctx *fc = fuse_req_ctx(req);
     struct seam_ctx c = {
-        .fs = fs, .node = node, .name = name, .pid = fc->pid,
+        .fs = fs,
+        .node = node,
+        .name = name,
+        .pid = fc->pid,
     };
     struct inj_request rq = {
         .op = op,

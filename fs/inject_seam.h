@@ -36,6 +36,19 @@ static inline int fs_seam_op(fuse_req_t req, enum inj_op op,
                    FS_SEAM_NONE, v);
 }
 
+/* fs_seam() for ops that need the node only for the engine (read, write,
+ * flush, ...): the node is looked up only when a rule names the op. */
+static inline int fs_seam_ino(fuse_req_t req, enum inj_op op, fuse_ino_t ino,
+                              int64_t off, int64_t size, struct inj_verdict *v)
+{
+    struct fs_ctx *fs = fs_ctx_of(req);
+    v->actions = 0;
+    if (!fs->engine || !inj_engine_wants(fs->engine, op))
+        return 0;
+    return fs_seam(req, op, fs_node(req, ino), NULL, off, size, FS_SEAM_NONE,
+                   v);
+}
+
 /* Report success without doing the work. */
 static inline bool fs_seam_lie(const struct inj_verdict *v)
 {

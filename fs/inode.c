@@ -1,4 +1,5 @@
-/* fs/inode.c — the inode table: a sharded hash of backing objects keyed by nodeid.
+/* fs/inode.c — the inode table: a sharded hash of backing objects keyed by
+ * nodeid.
  *
  * Invariants (see inode.h for the contract):
  *  - nodeid is derived from (st_dev, st_ino), so the hash is keyed by nodeid
@@ -111,8 +112,8 @@ static int dev_index(struct fs_itable *t, dev_t dev, int fd, bool is_dir)
         }
     }
     if (fd >= 0 && t->ndevs < FS_MAX_DEVS) {
-        int dfd = is_dir ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                         : -1;
+        int dfd =
+            is_dir ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
         if (dfd < 0)
             dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         if (dfd < 0)

@@ -1,4 +1,5 @@
-/* fs/inode.h — the inode table: backing objects by (st_dev, st_ino), refcounted by nlookup.
+/* fs/inode.h — the inode table: backing objects by (st_dev, st_ino), refcounted
+ * by nlookup.
  *
  * Invariants:
  *  - A node's nodeid is a pure function of its backing (st_dev, st_ino) for
@@ -67,8 +68,8 @@ struct fs_itable {
                                  open_by_handle_at(); owned */
     unsigned ndevs;
     struct fs_inode *root;
-    size_t ghost_max;             /* 0: forget frees at once */
-    _Atomic size_t live, ghosts;  /* counts, for stats and the exit check */
+    size_t ghost_max;            /* 0: forget frees at once */
+    _Atomic size_t live, ghosts; /* counts, for stats and the exit check */
 };
 
 struct fs_itable_stats {

@@ -50,8 +50,8 @@ void fs_init(void *userdata, struct fuse_conn_info *conn)
         conn->want &= ~(unsigned)FUSE_CAP_CACHE_SYMLINKS;
     }
     if (fs->opt->debug)
-        fprintf(stderr, "snagfs: init: capable %#x want %#x\n",
-                conn->capable, conn->want);
+        fprintf(stderr, "snagfs: init: capable %#x want %#x\n", conn->capable,
+                conn->want);
 }
 
 void fs_destroy(void *userdata)

@@ -54,9 +54,9 @@ static int set_times(struct fs_inode *n, int fd, const struct stat *attr,
         tv[1].tv_nsec = UTIME_NOW;
     else if (to_set & FUSE_SET_ATTR_MTIME)
         tv[1] = attr->st_mtim;
-    int rc = fd >= 0 ? futimens(fd, tv)
-                     : utimensat(n->fd, "", tv,
-                                 AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+    int rc =
+        fd >= 0 ? futimens(fd, tv)
+                : utimensat(n->fd, "", tv, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
     return rc < 0 ? -errno : 0;
 }
 
@@ -67,22 +67,22 @@ static int do_setattr(struct fs_inode *n, int fd, const struct stat *attr,
     fs_proc_path(proc, n->fd);
 
     if (to_set & FUSE_SET_ATTR_MODE) {
-        int rc = fd >= 0 ? fchmod(fd, attr->st_mode)
-                         : chmod(proc, attr->st_mode);
+        int rc =
+            fd >= 0 ? fchmod(fd, attr->st_mode) : chmod(proc, attr->st_mode);
         if (rc < 0)
             return -errno;
     }
     bool own = to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID);
-    bool any = to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
-                         FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE |
-                         FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME);
+    bool any = to_set &
+               (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID |
+                FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME);
     if (own || !any) {
         /* chown(-1, -1) is how the kernel's bare "ctime changed" arrives;
          * doing the same on the backing object updates its ctime. */
         uid_t uid = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
         gid_t gid = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
-        if (fchownat(n->fd, "", uid, gid,
-                     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+        if (fchownat(n->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) <
+            0)
             return -errno;
     }
     if (to_set & FUSE_SET_ATTR_SIZE) {
@@ -105,10 +105,10 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
     if (!n)
         return fs_reply_status(req, -ESTALE);
     int fd = (fi && n->type == S_IFREG) ? (int)fi->fh : -1;
-    int rc = fs_seam(req, INJ_OP_SETATTR, n, NULL,
-                     (to_set & FUSE_SET_ATTR_SIZE) ? attr->st_size
-                                                   : FS_SEAM_NONE,
-                     FS_SEAM_NONE, FS_SEAM_NONE, &v);
+    int rc =
+        fs_seam(req, INJ_OP_SETATTR, n, NULL,
+                (to_set & FUSE_SET_ATTR_SIZE) ? attr->st_size : FS_SEAM_NONE,
+                FS_SEAM_NONE, FS_SEAM_NONE, &v);
     if (rc == 0 && !fs_seam_lie(&v))
         rc = do_setattr(n, fd, attr, to_set);
     if (rc == 0)
@@ -160,8 +160,7 @@ void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
         return fs_reply_status(req, -ESTALE);
     int rc = fs_seam_op(req, INJ_OP_ACCESS, n, NULL, &v);
     if (rc == 0 && !fs_seam_lie(&v))
-        rc = faccessat(n->fd, "", mask, AT_EMPTY_PATH | AT_EACCESS) < 0
-                 ? -errno
-                 : 0;
+        rc = faccessat(n->fd, "", mask, AT_EMPTY_PATH | AT_EACCESS) < 0 ? -errno
+                                                                        : 0;
     fs_reply_status(req, rc);
 }

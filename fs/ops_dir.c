@@ -1,4 +1,5 @@
-/* fs/ops_dir.c — directories: opendir, readdir, readdirplus, releasedir, fsyncdir.
+/* fs/ops_dir.c — directories: opendir, readdir, readdirplus, releasedir,
+ * fsyncdir.
  *
  * Invariants:
  *  - fi->fh is a struct fs_dir owned by the open directory and freed in
@@ -24,8 +25,8 @@
 struct fs_dir {
     pthread_mutex_t lock;
     DIR *dp;
-    off_t offset;          /* position of entry, as the kernel knows it */
-    struct dirent *entry;  /* read but not yet returned, or NULL */
+    off_t offset;         /* position of entry, as the kernel knows it */
+    struct dirent *entry; /* read but not yet returned, or NULL */
 };
 
 static struct fs_dir *dir_of(struct fuse_file_info *fi)
@@ -181,7 +182,8 @@ void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct inj_verdict v;
     struct fs_dir *d = dir_of(fi);
-    int rc = fs_seam_op(req, INJ_OP_RELEASEDIR, fs_node(req, ino), NULL, &v);
+    int rc = fs_seam_ino(req, INJ_OP_RELEASEDIR, ino, FS_SEAM_NONE,
+                         FS_SEAM_NONE, &v);
     closedir(d->dp);
     pthread_mutex_destroy(&d->lock);
     free(d);
@@ -192,7 +194,8 @@ void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
                  struct fuse_file_info *fi)
 {
     struct inj_verdict v;
-    int rc = fs_seam_op(req, INJ_OP_FSYNCDIR, fs_node(req, ino), NULL, &v);
+    int rc =
+        fs_seam_ino(req, INJ_OP_FSYNCDIR, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
     if (rc == 0 && !fs_seam_lie(&v)) {
         int fd = dirfd(dir_of(fi)->dp);
         rc = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;

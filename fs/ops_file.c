@@ -1,4 +1,5 @@
-/* fs/ops_file.c — open files: open, create, read, write, flush, release, fsync, flock, fallocate, copy_file_range, lseek.
+/* fs/ops_file.c — open files: open, create, read, write, flush, release, fsync,
+ * flock, fallocate, copy_file_range, lseek.
  *
  * Invariants:
  *  - fi->fh is the backing fd of a regular file, owned by the handle and
@@ -74,8 +75,8 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         close(fd); /* interrupted: no release will come */
 }
 
-void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
-               mode_t mode, struct fuse_file_info *fi)
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+               struct fuse_file_info *fi)
 {
     struct fs_ctx *fs = fs_ctx_of(req);
     struct fuse_entry_param e;
@@ -91,8 +92,8 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
     rc = fs_creds_enter(fs, req, &c);
     if (rc < 0)
         return fs_reply_status(req, rc);
-    int fd = open_backing(p->fd, name, backing_flags(fs, fi->flags) | O_CREAT,
-                          mode);
+    int fd =
+        open_backing(p->fd, name, backing_flags(fs, fi->flags) | O_CREAT, mode);
     fs_creds_leave(fs, &c);
     if (fd < 0)
         return fs_reply_status(req, fd);
@@ -129,8 +130,7 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
     struct inj_verdict v;
     int fd = (int)fi->fh;
-    int rc = fs_seam(req, INJ_OP_READ, fs_node(req, ino), NULL, off,
-                     (int64_t)size, FS_SEAM_NONE, &v);
+    int rc = fs_seam_ino(req, INJ_OP_READ, ino, off, (int64_t)size, &v);
     if (rc < 0)
         return fs_reply_status(req, rc);
     size = fs_seam_len(&v, size);
@@ -196,8 +196,7 @@ void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
     struct inj_verdict v;
     int fd = (int)fi->fh;
     size_t size = fuse_buf_size(bufv);
-    int rc = fs_seam(req, INJ_OP_WRITE, fs_node(req, ino), NULL, off,
-                     (int64_t)size, FS_SEAM_NONE, &v);
+    int rc = fs_seam_ino(req, INJ_OP_WRITE, ino, off, (int64_t)size, &v);
     if (rc < 0)
         return fs_reply_status(req, rc);
     if (fs_seam_lie(&v)) {
@@ -223,7 +222,8 @@ void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
 void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct inj_verdict v;
-    int rc = fs_seam_op(req, INJ_OP_FLUSH, fs_node(req, ino), NULL, &v);
+    int rc =
+        fs_seam_ino(req, INJ_OP_FLUSH, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
     if (rc == 0 && !fs_seam_lie(&v)) {
         /* Closing a duplicate drops POSIX locks and makes network
          * filesystems report delayed write errors, as close(2) would. */
@@ -236,7 +236,8 @@ void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct inj_verdict v;
-    int rc = fs_seam_op(req, INJ_OP_RELEASE, fs_node(req, ino), NULL, &v);
+    int rc =
+        fs_seam_ino(req, INJ_OP_RELEASE, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
     close((int)fi->fh); /* always: the handle is gone either way */
     fs_reply_status(req, rc);
 }
@@ -245,7 +246,8 @@ void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
               struct fuse_file_info *fi)
 {
     struct inj_verdict v;
-    int rc = fs_seam_op(req, INJ_OP_FSYNC, fs_node(req, ino), NULL, &v);
+    int rc =
+        fs_seam_ino(req, INJ_OP_FSYNC, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
     if (rc == 0 && !fs_seam_lie(&v)) {
         int fd = (int)fi->fh;
         rc = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
@@ -253,11 +255,11 @@ void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
     fs_reply_status(req, rc);
 }
 
-void fs_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
-              int op)
+void fs_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
 {
     struct inj_verdict v;
-    int rc = fs_seam_op(req, INJ_OP_FLOCK, fs_node(req, ino), NULL, &v);
+    int rc =
+        fs_seam_ino(req, INJ_OP_FLOCK, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
     if (rc == 0 && !fs_seam_lie(&v))
         rc = flock((int)fi->fh, op) < 0 ? -errno : 0;
     fs_reply_status(req, rc);
@@ -267,8 +269,7 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
                   off_t length, struct fuse_file_info *fi)
 {
     struct inj_verdict v;
-    int rc = fs_seam(req, INJ_OP_FALLOCATE, fs_node(req, ino), NULL, offset,
-                     length, FS_SEAM_NONE, &v);
+    int rc = fs_seam_ino(req, INJ_OP_FALLOCATE, ino, offset, length, &v);
     if (rc == 0 && !fs_seam_lie(&v))
         rc = fallocate((int)fi->fh, mode, offset, length) < 0 ? -errno : 0;
     fs_reply_status(req, rc);
@@ -280,8 +281,8 @@ void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
                         size_t len, int flags)
 {
     struct inj_verdict v;
-    int rc = fs_seam(req, INJ_OP_COPY_FILE_RANGE, fs_node(req, ino_out), NULL,
-                     off_out, (int64_t)len, FS_SEAM_NONE, &v);
+    int rc = fs_seam_ino(req, INJ_OP_COPY_FILE_RANGE, ino_out, off_out,
+                         (int64_t)len, &v);
     if (rc < 0)
         return fs_reply_status(req, rc);
     if (fs_seam_lie(&v)) {
@@ -300,8 +301,7 @@ void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
               struct fuse_file_info *fi)
 {
     struct inj_verdict v;
-    int rc = fs_seam(req, INJ_OP_LSEEK, fs_node(req, ino), NULL, off,
-                     FS_SEAM_NONE, FS_SEAM_NONE, &v);
+    int rc = fs_seam_ino(req, INJ_OP_LSEEK, ino, off, FS_SEAM_NONE, &v);
     if (rc < 0)
         return fs_reply_status(req, rc);
     off_t res = lseek((int)fi->fh, off, whence);

@@ -1,4 +1,5 @@
-/* fs/ops_namespace.c — names: lookup, forget, mknod, mkdir, symlink, link, unlink, rmdir, rename.
+/* fs/ops_namespace.c — names: lookup, forget, mknod, mkdir, symlink, link,
+ * unlink, rmdir, rename.
  *
  * Invariants:
  *  - Every path component the daemon resolves is one name relative to a
@@ -160,8 +161,8 @@ static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
     fuse_reply_entry(req, &e);
 }
 
-void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
-              mode_t mode, dev_t rdev)
+void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+              dev_t rdev)
 {
     make_node(req, parent, name, MK_NOD, mode, rdev, NULL, INJ_OP_MKNOD);
 }

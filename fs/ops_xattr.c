@@ -1,4 +1,5 @@
-/* fs/ops_xattr.c — extended attributes, including system.posix_acl_* (passed through).
+/* fs/ops_xattr.c — extended attributes, including system.posix_acl_* (passed
+ * through).
  *
  * Invariants: xattrs are reached through /proc/self/fd/N of the node's
  * O_PATH fd, which names the object itself even for a symlink (the magic
@@ -20,8 +21,8 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
     struct fs_inode *n = fs_node(req, ino);
     if (!n)
         return fs_reply_status(req, -ESTALE);
-    int rc = fs_seam(req, INJ_OP_SETXATTR, n, NULL, FS_SEAM_NONE,
-                     (int64_t)size, FS_SEAM_NONE, &v);
+    int rc = fs_seam(req, INJ_OP_SETXATTR, n, NULL, FS_SEAM_NONE, (int64_t)size,
+                     FS_SEAM_NONE, &v);
     if (rc == 0 && !fs_seam_lie(&v)) {
         fs_proc_path(proc, n->fd);
         rc = setxattr(proc, name, value, size, flags) < 0 ? -errno : 0;
@@ -74,8 +75,8 @@ void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
     struct fs_inode *n = fs_node(req, ino);
     if (!n)
         return fs_reply_status(req, -ESTALE);
-    int rc = fs_seam(req, INJ_OP_GETXATTR, n, NULL, FS_SEAM_NONE,
-                     (int64_t)size, FS_SEAM_NONE, &v);
+    int rc = fs_seam(req, INJ_OP_GETXATTR, n, NULL, FS_SEAM_NONE, (int64_t)size,
+                     FS_SEAM_NONE, &v);
     if (rc < 0)
         return fs_reply_status(req, rc);
     reply_sized(req, n, size, get_one, name);

@@ -71,8 +71,12 @@ int fs_parse_duration(const char *s, uint64_t *ns)
         const char *unit;
         uint64_t mul;
     } units[] = {
-        {"", 1000000000ull}, {"ns", 1},          {"us", 1000},
-        {"ms", 1000000},     {"s", 1000000000ull}, {"m", 60000000000ull},
+        {"", 1000000000ull},
+        {"ns", 1},
+        {"us", 1000},
+        {"ms", 1000000},
+        {"s", 1000000000ull},
+        {"m", 60000000000ull},
         {"h", 3600000000000ull},
     };
     char *end;
@@ -169,8 +173,17 @@ static int want_value(int argc, char **argv, int *i, const char *arg,
 }
 
 enum opt_id {
-    OPT_RULE, OPT_RULES, OPT_PROFILE, OPT_SEED, OPT_TRACE, OPT_REPLAY,
-    OPT_CONTROL, OPT_WATCHDOG, OPT_WD_ACTION, OPT_CACHE, OPT_MAX_THREADS,
+    OPT_RULE,
+    OPT_RULES,
+    OPT_PROFILE,
+    OPT_SEED,
+    OPT_TRACE,
+    OPT_REPLAY,
+    OPT_CONTROL,
+    OPT_WATCHDOG,
+    OPT_WD_ACTION,
+    OPT_CACHE,
+    OPT_MAX_THREADS,
     OPT_O,
 };
 
@@ -179,12 +192,18 @@ static const struct {
     char shrt;
     enum opt_id id;
 } value_opts[] = {
-    {"rule", 'r', OPT_RULE},          {"rules", 'R', OPT_RULES},
-    {"profile", 'p', OPT_PROFILE},    {"seed", 0, OPT_SEED},
-    {"trace", 0, OPT_TRACE},          {"replay", 0, OPT_REPLAY},
-    {"control", 0, OPT_CONTROL},      {"watchdog", 0, OPT_WATCHDOG},
-    {"watchdog-action", 0, OPT_WD_ACTION}, {"cache", 0, OPT_CACHE},
-    {"max-threads", 0, OPT_MAX_THREADS},   {NULL, 'o', OPT_O},
+    {"rule", 'r', OPT_RULE},
+    {"rules", 'R', OPT_RULES},
+    {"profile", 'p', OPT_PROFILE},
+    {"seed", 0, OPT_SEED},
+    {"trace", 0, OPT_TRACE},
+    {"replay", 0, OPT_REPLAY},
+    {"control", 0, OPT_CONTROL},
+    {"watchdog", 0, OPT_WATCHDOG},
+    {"watchdog-action", 0, OPT_WD_ACTION},
+    {"cache", 0, OPT_CACHE},
+    {"max-threads", 0, OPT_MAX_THREADS},
+    {NULL, 'o', OPT_O},
 };
 
 static int apply_value(struct fs_options *o, enum opt_id id, const char *arg,
@@ -363,8 +382,9 @@ int fs_options_parse(int argc, char **argv, struct fs_options *o, char *err,
         return 0;
     if (o->run) {
         if (npos < 1) {
-            rc = fail(err, errsz, "usage: snagfs run [OPTIONS] SOURCE -- "
-                                  "COMMAND [ARGS...]");
+            rc = fail(err, errsz,
+                      "usage: snagfs run [OPTIONS] SOURCE -- "
+                      "COMMAND [ARGS...]");
             goto out_err;
         }
         if (!o->command || !o->command[0]) {

@@ -33,8 +33,8 @@ struct fs_options {
 
     bool help, version;
     bool foreground, single_thread, debug;
-    bool clone_fd;            /* default true */
-    unsigned max_threads;     /* 0: libfuse default */
+    bool clone_fd;             /* default true */
+    unsigned max_threads;      /* 0: libfuse default */
     unsigned max_idle_threads; /* 0: libfuse default */
     bool allow_other, noatime;
     enum fs_cache_mode cache;

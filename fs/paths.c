@@ -36,8 +36,8 @@ bool fs_path_within(const char *inner, const char *outer)
            (inner[n] == '\0' || inner[n] == '/');
 }
 
-static int check_dir(const char *what, const char *path, char **real,
-                     char *err, size_t errsz)
+static int check_dir(const char *what, const char *path, char **real, char *err,
+                     size_t errsz)
 {
     struct stat st;
     if (stat(path, &st) < 0) {
@@ -77,8 +77,7 @@ static bool is_mount_root(const char *path)
 }
 
 int fs_check_paths(const char *source, const char *mountpoint,
-                   char **source_real, char **mnt_real, char *err,
-                   size_t errsz)
+                   char **source_real, char **mnt_real, char *err, size_t errsz)
 {
     int rc;
     *source_real = NULL;

@@ -1,4 +1,5 @@
-/* fs/rules.c — the engine a mount starts with: seed, --rule, --rules, --profile.
+/* fs/rules.c — the engine a mount starts with: seed, --rule, --rules,
+ * --profile.
  *
  * Invariants: all rules are parsed before any is compiled, and all are
  * compiled before the set is published, so a bad rule anywhere means no
@@ -113,8 +114,9 @@ int fs_rules_load(const struct fs_options *o, struct inj_engine **out)
         goto out_free;
     for (size_t i = 0; i < all.n; i++) {
         if (all.specs[i].actions & (INJ_ACT_DELAY | INJ_ACT_HANG)) {
-            fprintf(stderr, "snagfs: %s: %s: delay/hang are not implemented "
-                            "yet\n",
+            fprintf(stderr,
+                    "snagfs: %s: %s: delay/hang are not implemented "
+                    "yet\n",
                     all.specs[i].origin ? all.specs[i].origin : "<rule>",
                     all.specs[i].text ? all.specs[i].text : "");
             goto out_free;

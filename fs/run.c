@@ -1,4 +1,5 @@
-/* fs/run.c — `snagfs run`: mount on a private temporary directory, run a command, clean up.
+/* fs/run.c — `snagfs run`: mount on a private temporary directory, run a
+ * command, clean up.
  *
  * Invariants:
  *  - The FUSE session runs on a thread of this process; the command is a
@@ -152,8 +153,9 @@ int fs_run(const struct fs_options *o, struct inj_engine *engine)
         char *src = realpath(o->source, NULL);
         if (src) { /* else fs_mount_setup says what is wrong with SOURCE */
             free(src);
-            fprintf(stderr, "snagfs: run: cannot create a temporary "
-                            "mountpoint: %s\n",
+            fprintf(stderr,
+                    "snagfs: run: cannot create a temporary "
+                    "mountpoint: %s\n",
                     strerror(e));
             return 1;
         }

@@ -1,4 +1,5 @@
-/* fs/session.c — one mount: paths checked, SOURCE opened, session created, mounted, served, torn down.
+/* fs/session.c — one mount: paths checked, SOURCE opened, session created,
+ * mounted, served, torn down.
  *
  * Invariants:
  *  - Nothing is mounted until every check has passed; any failure after the
@@ -220,8 +221,7 @@ int fs_mount_abort(struct fs_mount *m)
     char path[96];
     if (!m->conn)
         return -ENOENT;
-    snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/abort",
-             m->conn);
+    snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/abort", m->conn);
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;

@@ -58,9 +58,11 @@ bool pol_errno_valid_for_op(enum inj_op op, int err);
 /* Group names (all, data, sync, namespace, attr, xattr, dir) → op mask, or 0. */
 uint64_t pol_group_mask(const char *name);
 
-/* Shipped profiles: the rules text of profile name, or NULL. Profiles are
- * looked up in SNAG_PROFILE_DIR (set at build time) and, when set, in the
- * directory named by the environment variable SNAGFS_PROFILE_DIR first. */
+/* Shipped profiles: the path of profile name's rules file, written to buf.
+ * Looked up in the directory named by SNAGFS_PROFILE_DIR (when set), then
+ * SNAG_PROFILE_DIR (installed), then the source tree's policy/profiles.
+ * Returns 0, -ENOENT (no such profile), -EINVAL (name not [a-z0-9-]+) or
+ * -ENAMETOOLONG (buf too small). */
 int pol_profile_path(const char *name, char *buf, size_t size);
 
 #endif

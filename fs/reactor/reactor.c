@@ -10,6 +10,7 @@
  * otherwise sleep past the change.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,7 @@ int fs_reactor_start(unsigned flags, struct fs_reactor **out)
 {
     struct fs_reactor *r;
     pthread_condattr_t ca;
+    sigset_t all, old;
     int err;
 
     *out = NULL;
@@ -168,7 +170,13 @@ int fs_reactor_start(unsigned flags, struct fs_reactor **out)
     pthread_cond_init(&r->cond, &ca);
     pthread_condattr_destroy(&ca);
 
+    /* The thread inherits a full signal mask: process signals (SIGINT,
+     * SIGTERM for libfuse's exit handler) must reach the threads that wait
+     * for them, never interrupt the ring wait here. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     err = -pthread_create(&r->thread, NULL, reactor_main, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err)
         goto out_destroy;
     pthread_mutex_lock(&r->lock);

@@ -15,6 +15,8 @@
  * Threading and locking:
  *  - Every function may be called from any thread, including from inside a
  *    parked callback, except fs_reactor_stop() (never from a callback).
+ *  - The reactor thread blocks every signal, so SIGINT/SIGTERM reach
+ *    libfuse's loop thread (its exit handler), never the ring wait.
  *  - Callbacks run on the reactor thread, one at a time, with no reactor
  *    lock held; a slow callback delays the others, so a callback does its
  *    reply and returns (io entries let the ring do the slow syscall).

@@ -149,20 +149,28 @@ static void read_thread(pid_t tid, const struct collect_job *j,
     memset(t, 0, sizeof(*t));
     t->tid = tid;
     t->role = fs_self_role(tid);
-    t->state = '?';
-    fs_proc_task_state(0, tid, &t->state, t->comm, sizeof(t->comm));
-    fs_proc_wchan(0, tid, t->wchan, sizeof(t->wchan));
     for (size_t i = 0; i < j->n_busy; i++)
         if (j->busy[i] == tid)
             t->busy = true;
-    if (t->state != 'S' && t->state != 'D')
-        return;
+    /* A stuck thread can be caught between two sleeps of a throttle loop
+     * (balance_dirty_pages wakes up every few ms to re-check): resample a
+     * busy thread seen running a few times before taking R for an answer. */
+    for (int attempt = 0; attempt < (t->busy ? 5 : 1); attempt++) {
+        if (attempt)
+            usleep(2000);
+        t->state = '?';
+        fs_proc_task_state(0, tid, &t->state, t->comm, sizeof(t->comm));
+        fs_proc_wchan(0, tid, t->wchan, sizeof(t->wchan));
+        if (t->state != 'R')
+            break;
+    }
     if (fs_proc_syscall(0, tid, &t->sc) == 0) {
         t->have_syscall = true;
         t->sc_name = t->sc.state == FS_SC_BLOCKED
                          ? fs_syscall_info(t->sc.nr).name
                          : (t->sc.state == FS_SC_RUNNING ? "running" : "-");
-        fs_syscall_target(&t->sc, j->mountpoint, j->mnt_id, &t->target);
+        if (t->sc.state == FS_SC_BLOCKED)
+            fs_syscall_target(&t->sc, j->mountpoint, j->mnt_id, &t->target);
     }
 }
 

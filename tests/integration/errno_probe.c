@@ -258,11 +258,14 @@ static int op_direct_rw(const char *path, size_t len)
 	return report_ok(n);
 }
 
-static int drop_caches(void)
+/* Drops clean caches.  syncfs() of the file's own filesystem first, not a
+ * global sync(), which could block on somebody else's hung FUSE mount. */
+static int drop_caches(int fs_fd)
 {
 	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
 
-	sync();
+	if (fs_fd >= 0)
+		syncfs(fs_fd);
 	if (fd < 0 || write(fd, "3\n", 2) != 2) {
 		fprintf(stderr, "# cannot drop caches: %s\n", strerror(errno));
 		if (fd >= 0)
@@ -292,7 +295,7 @@ static int op_handle(const char *path, const char *mountdir)
 	mfd = open(dir, O_RDONLY | O_DIRECTORY);
 	if (mfd < 0)
 		return report_err("open(mountdir)", errno);
-	drop_caches();
+	drop_caches(mfd);
 	fd = open_by_handle_at(mfd, fh, O_RDONLY);
 	if (fd < 0)
 		return report_err("open_by_handle_at", errno);

@@ -26,7 +26,7 @@ int main(int c, char **v) {
 	if (name_to_handle_at(AT_FDCWD, v[1], fh, &mid, 0)) { printf("err name_to_handle_at %s\n", strerrorname_np(errno)); return 1; }
 	if (unlink(v[1])) { printf("err unlink\n"); return 1; }
 	mfd = open(v[2], O_RDONLY | O_DIRECTORY);
-	sync();
+	syncfs(mfd);
 	int dc = open("/proc/sys/vm/drop_caches", O_WRONLY); write(dc, "3\n", 2); close(dc);
 	fd = open_by_handle_at(mfd, fh, O_RDONLY);
 	if (fd >= 0) { printf("ok %d\n", fd); return 0; }

@@ -29,7 +29,7 @@ sn_check_inodes_left
 # the same after the kernel forgot everything first
 sn_mount --src "$SN_SRC"
 sn_run find "$SN_MNT" >/dev/null
-sync; echo 3 >/proc/sys/vm/drop_caches
+echo 3 >/proc/sys/vm/drop_caches
 sn_umount
 sn_check_inodes_left
 sn_done

@@ -254,7 +254,8 @@ sn_mount() {
 	echo "$SNAGFS ${argv[*]}" >"$log"
 	# The daemon gets the hard open-files limit as its soft limit (an fd per
 	# inode is the usual passthrough design; the reference needs it too).
-	( ulimit -n "$(ulimit -Hn)"; exec "$SNAGFS" "${argv[@]}" ) </dev/null >>"$log" 2>&1 &
+	# SNAGFS_DEBUG_INODES=1: snagfs prints "snagfs: inodes left: N" at exit.
+	( ulimit -n "$(ulimit -Hn)"; SNAGFS_DEBUG_INODES=1 exec "$SNAGFS" "${argv[@]}" ) </dev/null >>"$log" 2>&1 &
 	local pid=$!
 	_SN_MNTS+=("$mnt"); _SN_PIDS+=("$pid"); _SN_LOGS+=("$log"); _SN_CONNS+=("")
 	local i=$(( ${#_SN_MNTS[@]} - 1 ))
@@ -376,8 +377,15 @@ _sn_unmount_index() {
 # sn_umount [MNT]: cleanly unmount MNT (default SN_MNT); fail the test if
 # that needed escalation or the daemon exited non-zero.  Sets
 # SN_DAEMON_STATUS and SN_LOG (that mount's daemon log).
+# First it makes the kernel drop unused dentries and inodes (echo 2 >
+# drop_caches), so every inode nobody holds gets its FORGET before the
+# unmount: the kernel sends no FORGET at unmount itself, so only then does
+# "inodes left: 0" prove the daemon's table drains.  (No global sync here:
+# it could block on someone else's hung FUSE mount.)
 sn_umount() {
 	local mnt=${1:-$SN_MNT} i
+	timeout 20 sh -c 'echo 2 >/proc/sys/vm/drop_caches' 2>/dev/null
+	sleep 0.3
 	for i in "${!_SN_MNTS[@]}"; do
 		[ "${_SN_MNTS[$i]}" = "$mnt" ] || continue
 		SN_LOG=${_SN_LOGS[$i]}

@@ -61,6 +61,10 @@ static void test_round_trip(void **state)
     char err[256];
     assert_int_equal(ctl_replay_load(path, &r, err, sizeof(err)), 0);
     assert_int_equal(ctl_replay_size(r), 3);
+    assert_true(ctl_replay_wants(r, INJ_OP_FSYNC));
+    assert_true(ctl_replay_wants(r, INJ_OP_READ));
+    assert_false(ctl_replay_wants(r, INJ_OP_WRITE));
+    assert_false(ctl_replay_wants(NULL, INJ_OP_READ));
     struct inj_verdict got;
     assert_false(ctl_replay_lookup(r, INJ_OP_FSYNC, "/a", &got)); /* 1 */
     assert_true(ctl_replay_lookup(r, INJ_OP_FSYNC, "/a", &got));  /* 2 */

@@ -1,4 +1,5 @@
-/* tests/unit/fs/test_inode.c — the inode table: nodeids, nlookup, forget, ghosts, re-resolution.
+/* tests/unit/fs/test_inode.c — the inode table: nodeids, nlookup, forget,
+ * ghosts, re-resolution.
  *
  * Each test works in a fresh temporary directory and checks, besides the
  * table's own counters, that no file descriptor leaks.
@@ -194,10 +195,10 @@ static void test_resolve_forgotten(void **state)
     assert_int_equal(unlinkat(f->root_fd, "moved", 0), 0);
     assert_int_equal(fs_itable_resolve(&f->t, id, &n, &st), -ESTALE);
     /* Never seen: stale. */
-    assert_int_equal(
-        fs_itable_resolve(&f->t, ((uint64_t)1 << FS_INO_BITS) | 99999999, &n,
-                          &st),
-        -ESTALE);
+    assert_int_equal(fs_itable_resolve(&f->t,
+                                       ((uint64_t)1 << FS_INO_BITS) | 99999999,
+                                       &n, &st),
+                     -ESTALE);
     assert_int_equal(fs_itable_resolve(&f->t, FS_ROOT_NODEID, &n, &st), 0);
 }
 
@@ -309,8 +310,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_root_is_one, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nodeid_is_stable, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nodeid_is_stable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forget_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forget_frees_without_ghosts,
                                         setup_noghosts, teardown),

@@ -1,4 +1,5 @@
-/* tests/unit/fs/test_options.c — command-line parsing: a table of good and bad command lines.
+/* tests/unit/fs/test_options.c — command-line parsing: a table of good and bad
+ * command lines.
  *
  * Bad command lines must fail with a message that names the culprit; good
  * ones must land in the right fields, with -o items split between snagfs
@@ -30,8 +31,8 @@ static int split(const char *line, char *buf, char **argv)
     return argc;
 }
 
-static int parse(const char *line, struct fs_options *o, char *err,
-                 char *buf, char **argv)
+static int parse(const char *line, struct fs_options *o, char *err, char *buf,
+                 char **argv)
 {
     int argc = split(line, buf, argv);
     return fs_options_parse(argc, argv, o, err, 256);
@@ -180,8 +181,8 @@ static void test_bad_lines(void **state)
         char err[256], buf[512], *argv[MAXARGS];
         int rc = parse(bad[i].line, &o, err, buf, argv);
         if (rc != -EINVAL || !strstr(err, bad[i].msg))
-            fail_msg("'%s': rc %d, message '%s', wanted '%s'", bad[i].line,
-                     rc, err, bad[i].msg);
+            fail_msg("'%s': rc %d, message '%s', wanted '%s'", bad[i].line, rc,
+                     err, bad[i].msg);
         /* Failed parses leave nothing to free. */
         assert_null(o.fuse_opts);
         assert_null(o.rules);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -136,6 +137,27 @@ static void test_delay_fires_once_after_deadline(void **state)
     assert_true(!pthread_equal(c.thread, pthread_self()));
     sleep_ns(MS);
     assert_int_equal(fs_reactor_parked(r), 0);
+}
+
+static atomic_int g_sigterm_blocked = -1;
+
+static void on_check_mask(void *arg, enum fs_wake why)
+{
+    sigset_t cur;
+
+    pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    atomic_store(&g_sigterm_blocked,
+                 sigismember(&cur, SIGTERM) && sigismember(&cur, SIGINT));
+    atomic_fetch_add(&g_fired, 1);
+}
+
+/* Process signals are for libfuse's threads: the reactor blocks them all,
+ * whatever the starting thread's mask. */
+static void test_reactor_blocks_signals(void **state)
+{
+    assert_int_equal(fs_reactor_park(*state, 0, NULL, on_check_mask, NULL, NULL), 0);
+    assert_true(wait_fired(1));
+    assert_int_equal(atomic_load(&g_sigterm_blocked), 1);
 }
 
 static void test_zero_delay(void **state)
@@ -692,6 +714,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_backend, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delay_fires_once_after_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_delay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reactor_blocks_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_by_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hang_release_by_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hang_bounded, setup, teardown),

@@ -39,24 +39,32 @@ struct seen {
 };
 static struct seen seen[32];
 static int n_seen;
+/* the threaded test polls count() while the watchdog thread calls sink() */
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void sink(void *arg, const struct fs_watchdog_report *r)
 {
-    if (n_seen >= 32)
+    pthread_mutex_lock(&seen_mu);
+    if (n_seen >= 32) {
+        pthread_mutex_unlock(&seen_mu);
         return;
+    }
     struct seen *s = &seen[n_seen++];
     s->ev = r->event;
     snprintf(s->action, sizeof(s->action), "%s", r->action);
     s->caller_state = r->caller_read ? r->caller_state : '?';
     memcpy(s->caller_wchan, r->caller_wchan, sizeof(s->caller_wchan));
     snprintf(s->text, sizeof(s->text), "%s", r->text);
+    pthread_mutex_unlock(&seen_mu);
 }
 
 static int count(enum fs_wd_event ev)
 {
     int n = 0;
+    pthread_mutex_lock(&seen_mu);
     for (int i = 0; i < n_seen; i++)
         n += seen[i].ev == ev;
+    pthread_mutex_unlock(&seen_mu);
     return n;
 }
 

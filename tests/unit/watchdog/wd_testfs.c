@@ -13,6 +13,8 @@
  *                           negative dentry can absorb it)
  *                   write → write --selfio-mib MiB to MNT/file through an fd
  *                           opened at start-up (the writeback variant)
+ *                   writesame → open MNT/trigger and write to it (the file
+ *                           the client is writing)
  *   lookup slow     sleeps --delay-ms on the worker after extending its
  *                   deadline by that much (an injected delay: no alarm)
  *   lookup slowraw  sleeps --delay-ms without telling the watchdog (a stall)
@@ -124,6 +126,17 @@ static void do_selfio(void)
         struct stat st;
         snprintf(p, sizeof(p), "%s/.snag-selfio-%u", g.mnt, n);
         err = stat(p, &st) < 0 ? errno : 0;
+    } else if (strcmp(g.selfio, "writesame") == 0) {
+        /* the very file the client is writing: its inode lock is held */
+        char p[PATH_MAX + 64];
+        snprintf(p, sizeof(p), "%s/trigger", g.mnt);
+        int fd = open(p, O_WRONLY);
+        if (fd < 0)
+            err = errno;
+        else if (write(fd, "self", 4) < 0)
+            err = errno;
+        if (fd >= 0)
+            close(fd);
     } else if (strcmp(g.selfio, "write") == 0) {
         static char chunk[1 << 20];
         memset(chunk, 'w', sizeof(chunk));
@@ -314,7 +327,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: wd_testfs [-s] [--action A] [--threshold-ms N] "
-            "[--hard-ms N] [--selfio stat|write] [--selfio-mib N] "
+            "[--hard-ms N] [--selfio stat|write|writesame] [--selfio-mib N] "
             "[--trigger lookup|open|write] [--delay-ms N] [--writeback] "
             "MOUNTPOINT\n");
 }
