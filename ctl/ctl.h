@@ -86,6 +86,9 @@ int ctl_server_start(const struct ctl_config *cfg, struct ctl_server **out,
  * socket if it is still ours, free. NULL is a no-op. */
 void ctl_server_stop(struct ctl_server *s);
 
+/* The socket path the server listens on (for SNAGFS_CONTROL). */
+const char *ctl_server_socket_path(const struct ctl_server *s);
+
 /* Async-signal-safe: ask the server thread to reload (SIGHUP). The result
  * goes to hooks.log. libfuse's fuse_set_signal_handlers() makes SIGHUP end
  * the session, so the daemon must install its own SIGHUP handler after it. */

@@ -136,6 +136,20 @@ int ctl_rules_load(struct inj_engine *e, const struct ctl_source *src,
             }
         }
     }
+    /* Name the clash here: the engine only says -EEXIST. */
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = i + 1; j < k; j++) {
+            if (strcmp(inj_rule_id(rules[i]), inj_rule_id(rules[j])) == 0) {
+                const char *oi = inj_rule_spec(rules[i])->origin;
+                const char *oj = inj_rule_spec(rules[j])->origin;
+                snprintf(msg, msgsize, "%s: rule id '%s' is already used "
+                         "at %s", oj ? oj : "?", inj_rule_id(rules[j]),
+                         oi ? oi : "?");
+                rc = -EEXIST;
+                goto out_rules;
+            }
+        }
+    }
     rc = inj_engine_replace(e, rules, k, generation);
     if (rc == -EEXIST)
         snprintf(msg, msgsize, "two rules share one id");

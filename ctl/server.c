@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,22 +51,50 @@ static void client_close(struct ctl_server *s, unsigned i)
     s->nclients--;
 }
 
-/* Send what we can; false when the client is gone. */
-static bool client_flush(struct ctl_client *c)
+/* Send what we can; false when the client is gone. Any progress restarts
+ * the client's idle clock: a slow reader of a large answer is not idle. */
+static bool client_flush(struct ctl_server *s, struct ctl_client *c)
 {
+    size_t start = c->out_off;
     while (c->out_off < c->out.len) {
         ssize_t n = send(c->fd, c->out.data + c->out_off,
                          c->out.len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (c->out_off != start) {
+                c->deadline_ns = ctl_now_ns() +
+                                 (uint64_t)s->cfg.idle_ms * 1000000u;
+                c->unread = 0;
+            }
             return errno == EAGAIN || errno == EWOULDBLOCK;
         }
         c->out_off += (size_t)n;
     }
+    if (c->out_off != start) {
+        c->deadline_ns = ctl_now_ns() + (uint64_t)s->cfg.idle_ms * 1000000u;
+        c->unread = 0;
+    }
     ctl_buf_reset(&c->out);
     c->out_off = 0;
     return true;
+}
+
+/* True (and the idle clock restarted) when the client consumed some of our
+ * answer bytes since the last check: reading a large answer slowly is not
+ * being idle. For AF_UNIX, SIOCOUTQ counts bytes we sent that the peer has
+ * not read yet. c->unread is reset whenever new answer bytes go out. */
+static bool client_consuming(struct ctl_server *s, struct ctl_client *c,
+                             uint64_t now)
+{
+    int q = 0;
+    if (ioctl(c->fd, SIOCOUTQ, &q) != 0 || q < 0)
+        q = 0;
+    bool progress = (size_t)q < c->unread || (q > 0 && c->unread == 0);
+    c->unread = (size_t)q;
+    if (progress)
+        c->deadline_ns = now + (uint64_t)s->cfg.idle_ms * 1000000u;
+    return progress;
 }
 
 /* One-shot answer to a connection we will not serve. Best effort: the
@@ -199,7 +229,7 @@ static bool client_process(struct ctl_server *s, struct ctl_client *c,
         memmove(c->in, nl + 1, c->in_len - len - 1);
         c->in_len -= len + 1;
         c->deadline_ns = now + (uint64_t)s->cfg.idle_ms * 1000000u;
-        if (c->out.len && !client_flush(c))
+        if (c->out.len && !client_flush(s, c))
             return false;
     }
     return true;
@@ -313,10 +343,13 @@ static void *server_main(void *arg)
             if (alive && c->waiting) {
                 ctl_wait_check(s, c, now, gen_changed);
                 /* A finished wait frees c for its next pipelined request. */
-                if (!c->waiting && c->out.len && (alive = client_flush(c)))
+                if (!c->waiting && c->out.len && (alive = client_flush(s, c)))
                     alive = client_process(s, c, now);
             }
-            if (alive && !c->waiting && now >= c->deadline_ns) {
+            if (alive && !c->waiting && now >= c->deadline_ns &&
+                client_consuming(s, c, now)) {
+                /* still reading our last answer: not idle */
+            } else if (alive && !c->waiting && now >= c->deadline_ns) {
                 if (c->out.len) {
                     alive = false; /* it stopped reading its answers */
                 } else if (!c->closing) {
@@ -324,11 +357,11 @@ static void *server_main(void *arg)
                                  "no complete request within the idle "
                                  "timeout; closing");
                     c->closing = true;
-                    alive = client_flush(c);
+                    alive = client_flush(s, c);
                 }
             }
             if (alive && (re & POLLOUT) && c->out.len &&
-                (alive = client_flush(c)) && !c->out.len)
+                (alive = client_flush(s, c)) && !c->out.len)
                 alive = client_process(s, c, now);
             if (!alive || (c->closing && c->out.len == 0))
                 client_close(s, slot[k]);
@@ -507,6 +540,11 @@ out_free:
     return rc;
 }
 
+const char *ctl_server_socket_path(const struct ctl_server *s)
+{
+    return s ? s->socket_path : NULL;
+}
+
 static void wake(struct ctl_server *s)
 {
     uint64_t one = 1;
@@ -537,7 +575,7 @@ void ctl_server_stop(struct ctl_server *s)
             ctl_buf_reset(&c->out);
             ctl_resp_err(&c->out, true, inj_engine_generation(s->cfg.engine),
                          ESHUTDOWN, "snagfs is shutting down");
-            (void)client_flush(c);
+            (void)client_flush(s, c);
         }
         client_close(s, i);
     }

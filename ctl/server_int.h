@@ -23,6 +23,8 @@ struct ctl_client {
     struct ctl_buf out; /* response bytes not yet sent, from out_off */
     size_t out_off;
     uint64_t deadline_ns; /* a complete request must arrive before this */
+    size_t unread;        /* answer bytes the peer had not read at the
+                             last idle check (SIOCOUTQ) */
     bool eof;             /* peer shut its write side */
     bool closing;         /* close once out is flushed */
     /* A pending `wait` (at most one; no further request is read meanwhile). */

@@ -1,5 +1,4 @@
-/* fs/creds.c — act as the caller around a creating syscall (owner, group,
- * umask).
+/* fs/creds.c — act as the caller around a creating syscall.
  *
  * Invariants:
  *  - fsuid/fsgid and umask are per thread here: setfsuid/setfsgid are raw

@@ -1,5 +1,4 @@
-/* fs/inject_seam.c — builds an inj_request from a FUSE request and resolves the
- * verdict.
+/* fs/inject_seam.c — FUSE request to inj_request; verdict resolution.
  *
  * Invariants: nothing here blocks or takes a lock; path and comm are
  * computed at most once per request and only when the engine calls the

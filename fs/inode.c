@@ -1,5 +1,4 @@
-/* fs/inode.c — the inode table: a sharded hash of backing objects keyed by
- * nodeid.
+/* fs/inode.c — the inode table: a sharded hash keyed by nodeid.
  *
  * Invariants (see inode.h for the contract):
  *  - nodeid is derived from (st_dev, st_ino), so the hash is keyed by nodeid
@@ -101,29 +100,41 @@ static void shard_remove(struct fs_shard *s, uint64_t hash, struct fs_inode *n)
  * it (the first object seen on a device is nearly always its mount root);
  * otherwise the device's forgotten nodes cannot be reopened (ESTALE).
  * Returns -1 when unknown and not added. */
+/* Caller holds t->dev_lock. */
+static int dev_find(struct fs_itable *t, dev_t dev)
+{
+    for (unsigned i = 0; i < t->ndevs; i++)
+        if (t->devs[i] == dev)
+            return (int)i;
+    return -1;
+}
+
 static int dev_index(struct fs_itable *t, dev_t dev, int fd, bool is_dir)
 {
-    int idx = -1;
     pthread_mutex_lock(&t->dev_lock);
-    for (unsigned i = 0; i < t->ndevs; i++) {
-        if (t->devs[i] == dev) {
-            idx = (int)i;
-            goto out_unlock;
-        }
-    }
-    if (fd >= 0 && t->ndevs < FS_MAX_DEVS) {
-        int dfd =
-            is_dir ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-        if (dfd < 0)
-            dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (dfd < 0)
-            goto out_unlock;
+    int idx = dev_find(t, dev);
+    pthread_mutex_unlock(&t->dev_lock);
+    if (idx >= 0 || fd < 0)
+        return idx;
+
+    /* New device: open its handle fd unlocked, then add it unless another
+     * thread won the race. */
+    int dfd = is_dir ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (dfd < 0)
+        dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (dfd < 0)
+        return -1;
+    pthread_mutex_lock(&t->dev_lock);
+    idx = dev_find(t, dev);
+    if (idx < 0 && t->ndevs < FS_MAX_DEVS) {
         t->dev_fd[t->ndevs] = dfd;
         t->devs[t->ndevs] = dev;
         idx = (int)t->ndevs++;
+        dfd = -1;
     }
-out_unlock:
     pthread_mutex_unlock(&t->dev_lock);
+    if (dfd >= 0)
+        close(dfd);
     return idx;
 }
 

@@ -1,5 +1,4 @@
-/* fs/inode.h — the inode table: backing objects by (st_dev, st_ino), refcounted
- * by nlookup.
+/* fs/inode.h — the inode table: backing objects by (st_dev, st_ino).
  *
  * Invariants:
  *  - A node's nodeid is a pure function of its backing (st_dev, st_ino) for
@@ -60,6 +59,8 @@ struct fs_shard {
     size_t count;              /* live + ghost nodes in this shard */
 };
 
+/* Lock order: shards[i].lock, then dev_lock (never the reverse, never two
+ * shard locks at once). Neither is held across a syscall that can block. */
 struct fs_itable {
     struct fs_shard shards[FS_SHARDS];
     pthread_mutex_t dev_lock; /* protects devs[], dev_fd[], ndevs */

@@ -1,5 +1,4 @@
-/* fs/main.c — the snagfs executable: parse, load rules, mount (or run), serve,
- * exit.
+/* fs/main.c — the snagfs executable: parse, load rules, mount or run.
  *
  * Invariants: only main() exits. Exit status: 0 after a clean unmount, 2 for
  * bad usage or bad rules (nothing mounted), 1 for any other failure; in run

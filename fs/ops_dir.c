@@ -1,5 +1,4 @@
-/* fs/ops_dir.c — directories: opendir, readdir, readdirplus, releasedir,
- * fsyncdir.
+/* fs/ops_dir.c — directory ops: opendir, readdir(plus), releasedir, fsyncdir.
  *
  * Invariants:
  *  - fi->fh is a struct fs_dir owned by the open directory and freed in

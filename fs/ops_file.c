@@ -1,5 +1,4 @@
-/* fs/ops_file.c — open files: open, create, read, write, flush, release, fsync,
- * flock, fallocate, copy_file_range, lseek.
+/* fs/ops_file.c — open-file ops: open, create, read, write, sync, fallocate.
  *
  * Invariants:
  *  - fi->fh is the backing fd of a regular file, owned by the handle and

@@ -1,5 +1,4 @@
-/* fs/ops_namespace.c — names: lookup, forget, mknod, mkdir, symlink, link,
- * unlink, rmdir, rename.
+/* fs/ops_namespace.c — name ops: lookup, forget, create nodes, remove, rename.
  *
  * Invariants:
  *  - Every path component the daemon resolves is one name relative to a

@@ -1,5 +1,4 @@
-/* fs/ops_xattr.c — extended attributes, including system.posix_acl_* (passed
- * through).
+/* fs/ops_xattr.c — extended attributes, POSIX ACL xattrs included.
  *
  * Invariants: xattrs are reached through /proc/self/fd/N of the node's
  * O_PATH fd, which names the object itself even for a symlink (the magic

@@ -1,5 +1,4 @@
-/* fs/rules.c — the engine a mount starts with: seed, --rule, --rules,
- * --profile.
+/* fs/rules.c — the starting engine: --seed, --rule, --rules, --profile.
  *
  * Invariants: all rules are parsed before any is compiled, and all are
  * compiled before the set is published, so a bad rule anywhere means no

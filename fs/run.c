@@ -1,5 +1,4 @@
-/* fs/run.c — `snagfs run`: mount on a private temporary directory, run a
- * command, clean up.
+/* fs/run.c — `snagfs run`: private mount, run a command, clean up.
  *
  * Invariants:
  *  - The FUSE session runs on a thread of this process; the command is a

@@ -1,5 +1,4 @@
-/* fs/session.c — one mount: paths checked, SOURCE opened, session created,
- * mounted, served, torn down.
+/* fs/session.c — one mount: check, open SOURCE, mount, serve, tear down.
  *
  * Invariants:
  *  - Nothing is mounted until every check has passed; any failure after the

@@ -1,4 +1,5 @@
-/* inject/decide.c — inj_decide(): match a request, run the triggers, fill a verdict.
+/* inject/decide.c — inj_decide(): match a request, run the triggers, fill a
+ * verdict.
  *
  * Semantics (also in docs/rules-semantics.md):
  *  1. Match. The rules naming rq->op are tried in load order; filters are
@@ -66,9 +67,8 @@ static bool has_byte_size(enum inj_op op)
 
 static bool error_only(unsigned acts)
 {
-    return (acts & INJ_ACT_ERROR) &&
-           !(acts & (INJ_ACT_SHORT | INJ_ACT_CORRUPT | INJ_ACT_HANG |
-                     INJ_ACT_LIE));
+    return (acts & INJ_ACT_ERROR) && !(acts & (INJ_ACT_SHORT | INJ_ACT_CORRUPT |
+                                               INJ_ACT_HANG | INJ_ACT_LIE));
 }
 
 /* The after= trigger: decide and account atomically, so concurrent writers
@@ -110,7 +110,7 @@ static bool window_ok(struct inj_rule *r, uint64_t now, uint64_t *left)
     uint64_t start = atomic_load(&r->window_start);
     uint64_t elapsed;
 
-    if (start == INJ_WINDOW_CLOSED_NEVER) {
+    if (start == INJ_WINDOW_UNOPENED) {
         *left = r->spec.for_ns;
         return r->spec.for_ns > 0;
     }
@@ -123,7 +123,7 @@ static bool window_ok(struct inj_rule *r, uint64_t now, uint64_t *left)
 
 static void window_open(struct inj_rule *r, uint64_t now)
 {
-    uint64_t never = INJ_WINDOW_CLOSED_NEVER;
+    uint64_t never = INJ_WINDOW_UNOPENED;
 
     /* Losing the race is fine: the winner's start is as good as ours. */
     atomic_compare_exchange_strong(&r->window_start, &never, now);

@@ -1,14 +1,16 @@
 /* inject/engine.c — engine lifetime, rule-set publication and reclamation.
  *
  * Invariants:
- *  - Readers (inj_decide) take no lock: they bump readers[epoch & 1], load
- *    e->cur, work, and drop the count. A writer (serialised by wlock)
- *    swaps e->cur, then flips the epoch and waits for the count new readers
- *    no longer use to drain — twice, once per counter, as SRCU does — and only
- *    then frees the old set. A reader that loaded the old pointer incremented
- *    one of the two counters before the swap (all four accesses are seq_cst),
- *    so draining both after the swap means it has left; the flips keep a
- *    steady stream of new readers from starving the writer.
+ *  - Readers (inj_decide) take no lock: they bump their slot's counter for
+ *    the current epoch (epoch & 1), load e->cur, work, and drop the count.
+ *    A writer (serialised by wlock) swaps e->cur, then flips the epoch and
+ *    waits for every slot's counter of the epoch new readers no longer use to
+ *    drain — twice, once per epoch, as SRCU does — and only then frees the
+ *    old set. A reader that loaded the old pointer incremented one counter
+ *    before the swap (the increment, the pointer load, the swap and the
+ *    writer's counter loads are all seq_cst), so seeing every counter at zero
+ *    after the swap means it has left; the flips keep a steady stream of new
+ *    readers from starving the writer.
  *  - Sets hold one reference on each of their rules; a rule carried from one
  *    set to the next keeps its counters because it is the same object.
  *  - The generation is bumped once per successful replace, under wlock.
@@ -16,6 +18,7 @@
  * Decision semantics are in decide.c and docs/rules-semantics.md.
  */
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,38 +85,57 @@ uint64_t inj_engine_generation(const struct inj_engine *e)
 
 bool inj_engine_wants(const struct inj_engine *e, enum inj_op op)
 {
-    uint64_t mask = atomic_load_explicit(
-        &((struct inj_engine *)e)->op_mask, memory_order_relaxed);
+    uint64_t mask = atomic_load_explicit(&((struct inj_engine *)e)->op_mask,
+                                         memory_order_relaxed);
 
     return (unsigned)op < INJ_OP_COUNT && (mask & inj_op_bit(op));
 }
 
-unsigned inj_engine_read_lock(struct inj_engine *e)
+static unsigned reader_slot(void)
 {
-    unsigned idx = atomic_load_explicit(&e->epoch, memory_order_relaxed) & 1;
+    static _Atomic unsigned next;
+    static _Thread_local unsigned slot = UINT_MAX;
 
-    atomic_fetch_add_explicit(&e->readers[idx].n, 1, memory_order_seq_cst);
-    return idx;
+    if (slot == UINT_MAX)
+        slot = atomic_fetch_add_explicit(&next, 1, memory_order_relaxed) %
+               INJ_READER_SLOTS;
+    return slot;
 }
 
-void inj_engine_read_unlock(struct inj_engine *e, unsigned idx)
+unsigned inj_engine_read_lock(struct inj_engine *e)
+{
+    unsigned slot = reader_slot();
+    unsigned idx = atomic_load_explicit(&e->epoch, memory_order_relaxed) & 1;
+
+    atomic_fetch_add_explicit(&e->readers[slot].n[idx], 1,
+                              memory_order_seq_cst);
+    return slot << 1 | idx;
+}
+
+void inj_engine_read_unlock(struct inj_engine *e, unsigned token)
 {
     /* release: the writer's seq_cst load that sees this drop also sees
      * everything this reader did with the set. */
-    atomic_fetch_sub_explicit(&e->readers[idx].n, 1, memory_order_release);
+    atomic_fetch_sub_explicit(&e->readers[token >> 1].n[token & 1], 1,
+                              memory_order_release);
 }
 
 static void wait_drained(struct inj_engine *e, unsigned idx)
 {
     const struct timespec nap = {.tv_nsec = 20000};
 
-    /* Readers hold a set for a few hundred ns: yield first, then nap so a
-     * preempted reader can run even on one core. */
-    for (unsigned spins = 0; atomic_load(&e->readers[idx].n) != 0; spins++) {
-        if (spins < 64)
-            sched_yield();
-        else
-            nanosleep(&nap, NULL);
+    /* Each slot on its own: a reader counted in one slot is gone once that
+     * slot has been seen at zero after the swap. Readers hold a set for a
+     * few hundred ns: yield first, then nap so a preempted reader can run
+     * even on one core. */
+    for (unsigned s = 0; s < INJ_READER_SLOTS; s++) {
+        for (unsigned spins = 0; atomic_load(&e->readers[s].n[idx]) != 0;
+             spins++) {
+            if (spins < 64)
+                sched_yield();
+            else
+                nanosleep(&nap, NULL);
+        }
     }
 }
 

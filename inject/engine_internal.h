@@ -1,4 +1,5 @@
-/* inject/engine_internal.h — the engine's private structures, shared by its .c files.
+/* inject/engine_internal.h — the engine's private structures, shared by its .c
+ * files.
  *
  * Invariants:
  *  - struct inj_rule is immutable after inj_rule_new() except its atomics
@@ -10,7 +11,8 @@
  *  - e->op_mask always mirrors e->cur->op_mask (updated right after the
  *    pointer swap); a reader that sees a stale mask merely takes, or skips,
  *    the slow path once.
- *  - Lock order: e->wlock is the only lock; nothing on the request path takes it.
+ *  - Lock order: e->wlock is the only lock; nothing on the request path takes
+ * it.
  */
 #ifndef SNAG_INJECT_ENGINE_INTERNAL_H
 #define SNAG_INJECT_ENGINE_INTERNAL_H
@@ -21,7 +23,8 @@
 #include "engine.h"
 #include "glob.h"
 
-#define INJ_WINDOW_CLOSED_NEVER UINT64_MAX /* for= window not opened yet */
+#define INJ_WINDOW_UNOPENED UINT64_MAX /* window_start before the first fire   \
+                                        */
 
 struct inj_rule {
     struct inj_rule_spec spec; /* deep copy; id always set */
@@ -33,7 +36,7 @@ struct inj_rule {
 
     _Atomic uint32_t refs;
     _Atomic uint64_t matched, fired, bytes;
-    _Atomic uint64_t window_start; /* for=: monotonic ns, or ..._NEVER */
+    _Atomic uint64_t window_start; /* for=: monotonic ns, or ..._UNOPENED */
 };
 
 /* Per op: the rules naming it, by index into set->rules, in priority order.
@@ -70,23 +73,26 @@ struct inj_set {
 
 typedef uint64_t (*inj_clock_fn)(void *ctx);
 
+#define INJ_READER_SLOTS 16
+
 struct inj_engine {
     uint64_t seed;
     _Atomic(struct inj_set *) cur;
     _Atomic uint64_t op_mask;
     _Atomic uint64_t generation;
     _Atomic uint64_t next_id; /* "r<N>" for rules without an id */
-    inj_clock_fn clock; /* set before any reader runs (tests) */
+    inj_clock_fn clock;       /* set before any reader runs (tests) */
     void *clock_ctx;
-    unsigned index_min; /* under wlock */
+    unsigned index_min;    /* under wlock */
     pthread_mutex_t wlock; /* serialises writers (replace, snapshot) */
     _Atomic unsigned epoch;
-    /* SRCU reader counts, one cache line each so the two epochs do not
-     * false-share. */
+    /* SRCU reader counts: per slot, one per epoch. A thread always uses
+     * the same slot (round-robin on first use), and each slot has its own
+     * cache line, so readers on different cores rarely share a line. */
     struct {
-        _Atomic unsigned long n;
-        char pad[64 - sizeof(unsigned long)];
-    } readers[2];
+        _Atomic unsigned long n[2];
+        char pad[64 - 2 * sizeof(unsigned long)];
+    } readers[INJ_READER_SLOTS];
 };
 
 /* The request's lazily fetched path and comm (at most one call each). */
@@ -118,7 +124,8 @@ struct inj_rule *inj_index_first_match(const struct inj_set *s,
 #define INJ_INDEX_MAX_DEPTH 8
 
 /* engine.c: enter/leave a read-side critical section (lock-free). The set
- * loaded from e->cur in between stays valid until the matching unlock. */
+ * loaded from e->cur in between stays valid until the matching unlock,
+ * which takes the token the lock returned. */
 unsigned inj_engine_read_lock(struct inj_engine *e);
 void inj_engine_read_unlock(struct inj_engine *e, unsigned idx);
 

@@ -137,8 +137,8 @@ static bool comp_match(const struct comp *c, const char *s, const char *se)
 
     if (c->kind == COMP_LIT)
         return c->len == n && memcmp(c->s, s, c->len) == 0;
-    if (c->tail && (n < c->tail ||
-                    memcmp(c->s + c->len - c->tail, se - c->tail, c->tail)))
+    if (c->tail &&
+        (n < c->tail || memcmp(c->s + c->len - c->tail, se - c->tail, c->tail)))
         return false;
     return wild_match(c->s, c->s + c->len, s, se);
 }

@@ -1,4 +1,5 @@
-/* inject/index.c — per-op rule lists, and a literal-prefix index for path rules.
+/* inject/index.c — per-op rule lists, and a literal-prefix index for path
+ * rules.
  *
  * Invariants: for each op, all[] lists the rules naming it in priority
  * order. When at least `min_bucketed` of those filter on a path whose first
@@ -99,9 +100,10 @@ static struct inj_pfx_bucket *bucket_find(const struct inj_op_index *ix,
 }
 
 /* The bucket for the request path's first components path[0, end). */
-static const struct inj_pfx_bucket *
-bucket_lookup(const struct inj_op_index *ix, uint64_t hash, const char *path,
-              const char *end)
+static const struct inj_pfx_bucket *bucket_lookup(const struct inj_op_index *ix,
+                                                  uint64_t hash,
+                                                  const char *path,
+                                                  const char *end)
 {
     for (uint32_t i = (uint32_t)hash & ix->mask;; i = (i + 1) & ix->mask) {
         const struct inj_pfx_bucket *b = &ix->buckets[i];

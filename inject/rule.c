@@ -105,7 +105,7 @@ int inj_rule_new(struct inj_engine *e, const struct inj_rule_spec *spec,
     r->key = inj_rng_key(r->spec.id);
     prob_compile(r);
     atomic_init(&r->refs, 1);
-    atomic_init(&r->window_start, INJ_WINDOW_CLOSED_NEVER);
+    atomic_init(&r->window_start, INJ_WINDOW_UNOPENED);
     *out = r;
     return 0;
 

@@ -1,4 +1,5 @@
-/* fs/reactor/reactor.c — the reactor's public API: start/stop, park, wake, release.
+/* fs/reactor/reactor.c — the reactor's public API: start/stop, park, wake,
+ * release.
  *
  * Every wake decision (deadline, interrupt, release, stop) is made under
  * r->lock by moving the entry from ARMED to WOKEN, out of the heap and onto
@@ -31,10 +32,14 @@ uint64_t fs_reactor_now(void)
 const char *fs_wake_name(enum fs_wake why)
 {
     switch (why) {
-    case FS_WAKE_TIMER: return "timer";
-    case FS_WAKE_RELEASED: return "released";
-    case FS_WAKE_INTERRUPTED: return "interrupted";
-    case FS_WAKE_SHUTDOWN: return "shutdown";
+    case FS_WAKE_TIMER:
+        return "timer";
+    case FS_WAKE_RELEASED:
+        return "released";
+    case FS_WAKE_INTERRUPTED:
+        return "interrupted";
+    case FS_WAKE_SHUTDOWN:
+        return "shutdown";
     }
     return "?";
 }
@@ -101,11 +106,22 @@ ssize_t fs_reactor_do_io_sync(const struct fs_io *io)
     ssize_t n;
 
     switch (io->op) {
-    case FS_IO_PREAD: n = pread(io->fd, io->buf, io->len, io->off); break;
-    case FS_IO_PWRITE: n = pwrite(io->fd, io->buf, io->len, io->off); break;
-    case FS_IO_FSYNC: n = fsync(io->fd); break;
-    case FS_IO_FDATASYNC: n = fdatasync(io->fd); break;
-    default: errno = EINVAL; n = -1; break;
+    case FS_IO_PREAD:
+        n = pread(io->fd, io->buf, io->len, io->off);
+        break;
+    case FS_IO_PWRITE:
+        n = pwrite(io->fd, io->buf, io->len, io->off);
+        break;
+    case FS_IO_FSYNC:
+        n = fsync(io->fd);
+        break;
+    case FS_IO_FDATASYNC:
+        n = fdatasync(io->fd);
+        break;
+    default:
+        errno = EINVAL;
+        n = -1;
+        break;
     }
     return n < 0 ? -errno : n;
 }
@@ -116,7 +132,8 @@ static void log_fallback_once(int err)
     static atomic_bool logged;
 
     if (!atomic_exchange(&logged, true))
-        fprintf(stderr, "snagfs: io_uring unavailable (%s); using timer thread\n",
+        fprintf(stderr,
+                "snagfs: io_uring unavailable (%s); using timer thread\n",
                 strerror(-err));
 }
 
@@ -306,8 +323,9 @@ out_unlock:
     return err;
 }
 
-static int park_common(struct fs_reactor *r, struct fs_parked *p, uint64_t delay_ns,
-                       const char *rule_id, struct fs_parked **handle)
+static int park_common(struct fs_reactor *r, struct fs_parked *p,
+                       uint64_t delay_ns, const char *rule_id,
+                       struct fs_parked **handle)
 {
     int err = fs_reactor_arm(r, p, delay_ns, rule_id);
 
@@ -320,8 +338,9 @@ static int park_common(struct fs_reactor *r, struct fs_parked *p, uint64_t delay
     return err;
 }
 
-int fs_reactor_park(struct fs_reactor *r, uint64_t delay_ns, const char *rule_id,
-                    fs_parked_fn fn, void *arg, struct fs_parked **handle)
+int fs_reactor_park(struct fs_reactor *r, uint64_t delay_ns,
+                    const char *rule_id, fs_parked_fn fn, void *arg,
+                    struct fs_parked **handle)
 {
     struct fs_parked *p;
     int err = fs_parked_new(r, fn, arg, &p);

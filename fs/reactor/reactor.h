@@ -1,4 +1,5 @@
-/* fs/reactor/reactor.h — parks delayed and hung requests; wakes each exactly once.
+/* fs/reactor/reactor.h — parks delayed and hung requests; wakes each exactly
+ * once.
  *
  * One reactor thread owns a min-heap of parked entries ordered by deadline
  * (then by arrival) and one io_uring ring, created on that thread, that it
@@ -52,7 +53,8 @@ enum fs_wake {
 const char *fs_wake_name(enum fs_wake why);
 
 #define FS_PARK_FOREVER UINT64_MAX /* delay_ns of a hang without a bound */
-#define FS_REACTOR_ID_MAX 64       /* rule id bytes kept, NUL included (= INJ_ID_MAX) */
+/* Rule id bytes kept, NUL included (= INJ_ID_MAX). */
+#define FS_REACTOR_ID_MAX 64
 
 /* fs_reactor_start() flags. */
 #define FS_REACTOR_NO_URING 0x1u /* force the timer-thread backend */
@@ -73,7 +75,7 @@ enum fs_io_op { FS_IO_PREAD, FS_IO_PWRITE, FS_IO_FSYNC, FS_IO_FDATASYNC };
 struct fs_io {
     enum fs_io_op op;
     int fd;
-    void *buf;     /* PREAD: destination; PWRITE: source */
+    void *buf; /* PREAD: destination; PWRITE: source */
     size_t len;
     off_t off;
 };
@@ -114,9 +116,11 @@ int fs_reactor_arm(struct fs_reactor *r, struct fs_parked *p, uint64_t delay_ns,
 
 /* One-step: new + arm. With handle, *handle gets the caller's reference
  * (put it when done); with handle NULL the caller keeps none. Returns as
- * fs_reactor_arm() (and -ENOMEM); on error *handle is NULL and fn never runs. */
-int fs_reactor_park(struct fs_reactor *r, uint64_t delay_ns, const char *rule_id,
-                    fs_parked_fn fn, void *arg, struct fs_parked **handle);
+ * fs_reactor_arm() (and -ENOMEM); on error *handle is NULL and fn never runs.
+ */
+int fs_reactor_park(struct fs_reactor *r, uint64_t delay_ns,
+                    const char *rule_id, fs_parked_fn fn, void *arg,
+                    struct fs_parked **handle);
 int fs_reactor_park_io(struct fs_reactor *r, uint64_t delay_ns,
                        const char *rule_id, const struct fs_io *io, fs_io_fn fn,
                        void *arg, struct fs_parked **handle);

@@ -1,4 +1,5 @@
-/* fs/reactor/reactor_heap.c — binary min-heap of armed entries keyed by (deadline, seq).
+/* fs/reactor/reactor_heap.c — binary min-heap of armed entries keyed by
+ * (deadline, seq).
  *
  * Every entry knows its index (heap_idx), so interrupt and release remove it
  * in O(log n). Ties break on arrival order, so equal deadlines fire FIFO.

@@ -1,4 +1,5 @@
-/* fs/reactor/reactor_impl.h — the reactor's private structures, shared by its backends.
+/* fs/reactor/reactor_impl.h — the reactor's private structures, shared by its
+ * backends.
  *
  * Lock order: r->lock is the only reactor lock; it is never held while a
  * callback runs or while the reactor waits on the ring. Fields are marked
@@ -23,16 +24,16 @@ enum fs_pstate {
 
 struct fs_parked {
     atomic_uint refs;
-    fs_parked_fn fn;  /* [const] one of fn / io_fn */
-    fs_io_fn io_fn;   /* [const] */
-    void *arg;        /* [const] */
-    struct fs_io io;  /* [const] valid when io_fn */
-    enum fs_pstate state;     /* [lock] */
-    bool intr_pending;        /* [lock] interrupted while NEW */
-    enum fs_wake why;         /* [lock] set with WOKEN */
-    uint64_t deadline, seq;   /* [lock] heap key */
-    size_t heap_idx;          /* [lock] while ARMED */
-    struct fs_parked *next;   /* [lock] fire list; [thread] once taken */
+    fs_parked_fn fn;                 /* [const] one of fn / io_fn */
+    fs_io_fn io_fn;                  /* [const] */
+    void *arg;                       /* [const] */
+    struct fs_io io;                 /* [const] valid when io_fn */
+    enum fs_pstate state;            /* [lock] */
+    bool intr_pending;               /* [lock] interrupted while NEW */
+    enum fs_wake why;                /* [lock] set with WOKEN */
+    uint64_t deadline, seq;          /* [lock] heap key */
+    size_t heap_idx;                 /* [lock] while ARMED */
+    struct fs_parked *next;          /* [lock] fire list; [thread] once taken */
     char rule_id[FS_REACTOR_ID_MAX]; /* [lock] written once by arm */
 };
 
@@ -43,23 +44,23 @@ struct fs_heap {
 
 struct fs_reactor {
     pthread_mutex_t lock;
-    pthread_cond_t cond;       /* timer backend sleeps here; also start-up */
-    struct fs_heap heap;       /* [lock] ARMED entries by (deadline, seq) */
+    pthread_cond_t cond; /* timer backend sleeps here; also start-up */
+    struct fs_heap heap; /* [lock] ARMED entries by (deadline, seq) */
     struct fs_parked *fire_head, **fire_tail; /* [lock] WOKEN, not yet taken */
-    uint64_t seq;              /* [lock] arrival counter */
-    uint64_t wait_deadline;    /* [lock] what the thread sleeps until; 0 busy */
-    bool kicked;               /* [lock] a wake-up is on its way */
-    bool stopping;             /* [lock] */
-    int start_state;           /* [lock] 0 starting, 1 running */
-    unsigned flags;            /* [const] */
-    bool use_uring;            /* [const] once start returned */
-    int efd;                   /* [const] eventfd the uring backend reads */
-    pthread_t thread;          /* [const] */
-    atomic_size_t parked;      /* armed, callback not yet returned */
+    uint64_t seq;                             /* [lock] arrival counter */
+    uint64_t wait_deadline; /* [lock] what the thread sleeps until; 0 busy */
+    bool kicked;            /* [lock] a wake-up is on its way */
+    bool stopping;          /* [lock] */
+    int start_state;        /* [lock] 0 starting, 1 running */
+    unsigned flags;         /* [const] */
+    bool use_uring;         /* [const] once start returned */
+    int efd;                /* [const] eventfd the uring backend reads */
+    pthread_t thread;       /* [const] */
+    atomic_size_t parked;   /* armed, callback not yet returned */
     /* uring backend, [thread] */
     struct io_uring ring;
     uint64_t efd_buf;
-    size_t inflight;           /* io SQEs submitted, CQE not yet seen */
+    size_t inflight; /* io SQEs submitted, CQE not yet seen */
 };
 
 /* Monotonic clock in ns. */
@@ -86,7 +87,7 @@ void fs_reactor_finish(struct fs_reactor *r, struct fs_parked *p, ssize_t res);
 ssize_t fs_reactor_do_io_sync(const struct fs_io *io);
 
 /* Backends. */
-int fs_uring_init(struct fs_reactor *r);   /* on the reactor thread; -errno */
+int fs_uring_init(struct fs_reactor *r); /* on the reactor thread; -errno */
 void fs_uring_run(struct fs_reactor *r);
 void fs_uring_kick_locked(struct fs_reactor *r);
 void fs_timer_run(struct fs_reactor *r);

@@ -1,4 +1,5 @@
-/* fs/reactor/reactor_timer.c — the fallback backend: the heap driven by one condvar.
+/* fs/reactor/reactor_timer.c — the fallback backend: the heap driven by one
+ * condvar.
  *
  * Used when io_uring cannot be set up (or FS_REACTOR_NO_URING). Same
  * semantics as the ring backend; the only difference is that io entries'
@@ -19,7 +20,8 @@ static void fire_sync(struct fs_reactor *r, struct fs_parked *list)
         if (p->io_fn)
             res = p->why == FS_WAKE_TIMER || p->why == FS_WAKE_RELEASED
                       ? fs_reactor_do_io_sync(&p->io)
-                      : p->why == FS_WAKE_INTERRUPTED ? -EINTR : -ESHUTDOWN;
+                  : p->why == FS_WAKE_INTERRUPTED ? -EINTR
+                                                  : -ESHUTDOWN;
         fs_reactor_finish(r, p, res);
     }
 }

@@ -1,4 +1,5 @@
-/* fs/reactor/reactor_uring.c — the io_uring backend: one ring, created and used on the reactor thread.
+/* fs/reactor/reactor_uring.c — the io_uring backend: one ring, created and used
+ * on the reactor thread.
  *
  * The thread sleeps in io_uring_submit_and_wait_timeout() bounded by the
  * earliest deadline (one timeout for the whole heap, however many entries
@@ -14,7 +15,8 @@
 
 #define RING_ENTRIES 256
 #define RING_CQ_ENTRIES 4096
-#define UD_EVENTFD 1u /* user_data of the eventfd read; entries are pointers */
+#define UD_EVENTFD 1u /* user_data of the eventfd read; entries are pointers   \
+                       */
 
 int fs_uring_init(struct fs_reactor *r)
 {
@@ -78,10 +80,12 @@ static void start_io(struct fs_reactor *r, struct fs_parked *p)
     }
     switch (io->op) {
     case FS_IO_PREAD:
-        io_uring_prep_read(sqe, io->fd, io->buf, (unsigned)io->len, (uint64_t)io->off);
+        io_uring_prep_read(sqe, io->fd, io->buf, (unsigned)io->len,
+                           (uint64_t)io->off);
         break;
     case FS_IO_PWRITE:
-        io_uring_prep_write(sqe, io->fd, io->buf, (unsigned)io->len, (uint64_t)io->off);
+        io_uring_prep_write(sqe, io->fd, io->buf, (unsigned)io->len,
+                            (uint64_t)io->off);
         break;
     case FS_IO_FSYNC:
         io_uring_prep_fsync(sqe, io->fd, 0);
@@ -105,8 +109,8 @@ static void fire(struct fs_reactor *r, struct fs_parked *list)
         else if (p->why == FS_WAKE_TIMER || p->why == FS_WAKE_RELEASED)
             start_io(r, p);
         else
-            fs_reactor_finish(r, p,
-                              p->why == FS_WAKE_INTERRUPTED ? -EINTR : -ESHUTDOWN);
+            fs_reactor_finish(
+                r, p, p->why == FS_WAKE_INTERRUPTED ? -EINTR : -ESHUTDOWN);
     }
 }
 
@@ -163,12 +167,15 @@ void fs_uring_run(struct fs_reactor *r)
         struct io_uring_cqe *cqe;
         int ret;
         if (next == UINT64_MAX || stopping) {
-            ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, NULL, NULL);
+            ret =
+                io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, NULL, NULL);
         } else {
             uint64_t rel = next > now ? next - now : 0;
-            struct __kernel_timespec ts = {.tv_sec = (long long)(rel / 1000000000u),
-                                           .tv_nsec = (long long)(rel % 1000000000u)};
-            ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
+            struct __kernel_timespec ts = {
+                .tv_sec = (long long)(rel / 1000000000u),
+                .tv_nsec = (long long)(rel % 1000000000u)};
+            ret =
+                io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
         }
         (void)ret; /* -ETIME, -EINTR: look at the heap again either way */
         reap(r, &need_efd);

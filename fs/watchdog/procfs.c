@@ -389,6 +389,8 @@ static const struct sc_row sc_table[] = {
     {23, {"select", FS_SCT_NONE, -1, -1}},
     {35, {"nanosleep", FS_SCT_NONE, -1, -1}},
     {61, {"wait4", FS_SCT_NONE, -1, -1}},
+    {165, {"mount", FS_SCT_NONE, -1, -1}},
+    {166, {"umount2", FS_SCT_NONE, -1, -1}},
     {202, {"futex", FS_SCT_NONE, -1, -1}},
     {230, {"clock_nanosleep", FS_SCT_NONE, -1, -1}},
     {232, {"epoll_wait", FS_SCT_NONE, -1, -1}},

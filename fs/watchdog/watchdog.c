@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -63,6 +64,30 @@ struct fs_watchdog {
 };
 
 static __thread bool tls_in_rescue;
+
+/* Breaks a rescue thread out of a blocking read() on /dev/fuse (EINTR):
+ * installed without SA_RESTART, does nothing else. */
+#define RESCUE_WAKE_SIGNAL SIGURG
+static void rescue_wake(int sig)
+{
+    (void)sig;
+}
+
+static void rescue_wake_install(void)
+{
+    struct sigaction old;
+    if (sigaction(RESCUE_WAKE_SIGNAL, NULL, &old) < 0)
+        return;
+    if ((old.sa_flags & SA_SIGINFO) ||
+        (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN))
+        return; /* a handler already (ours, or the daemon's): leave it */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = rescue_wake;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: the read must fail with EINTR */
+    sigaction(RESCUE_WAKE_SIGNAL, &sa, NULL);
+}
 
 int fs_watchdog_action_parse(const char *text, unsigned *actions)
 {
@@ -153,15 +178,20 @@ static void read_thread(pid_t tid, const struct collect_job *j,
         if (j->busy[i] == tid)
             t->busy = true;
     /* A stuck thread can be caught between two sleeps of a throttle loop
-     * (balance_dirty_pages wakes up every few ms to re-check): resample a
-     * busy thread seen running a few times before taking R for an answer. */
-    for (int attempt = 0; attempt < (t->busy ? 5 : 1); attempt++) {
+     * (balance_dirty_pages wakes up every few ms to re-check), when its
+     * wchan reads empty. Resample a busy thread until it is seen asleep
+     * with a wchan (at most ~50 ms), so the report shows where it waits. */
+    int attempts = t->busy ? 25 : 1;
+    for (int attempt = 0; attempt < attempts; attempt++) {
         if (attempt)
             usleep(2000);
         t->state = '?';
+        t->wchan[0] = '\0';
         fs_proc_task_state(0, tid, &t->state, t->comm, sizeof(t->comm));
         fs_proc_wchan(0, tid, t->wchan, sizeof(t->wchan));
-        if (t->state != 'R')
+        char again = '?';
+        fs_proc_task_state(0, tid, &again, NULL, 0);
+        if (t->state != 'R' && again == t->state && t->wchan[0])
             break;
     }
     if (fs_proc_syscall(0, tid, &t->sc) == 0) {
@@ -523,6 +553,10 @@ static void *rescue_main(void *arg)
     struct fs_watchdog *wd = arg;
     fs_self_register_thread(FS_ROLE_RESCUE);
     tls_in_rescue = true;
+    sigset_t wake;
+    sigemptyset(&wake);
+    sigaddset(&wake, RESCUE_WAKE_SIGNAL);
+    pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
     pthread_mutex_lock(&wd->mu);
     while (!wd->stop) {
         if (!wd->rescue_want) {
@@ -538,6 +572,8 @@ static void *rescue_main(void *arg)
             break; /* the session is gone */
     }
     pthread_mutex_unlock(&wd->mu);
+    if (wd->cfg.rescue_exit)
+        wd->cfg.rescue_exit(wd->cfg.rescue_arg);
     atomic_store(&wd->rescue_done, true);
     return NULL;
 }
@@ -569,13 +605,9 @@ static bool has_tid(const pid_t *v, size_t n, pid_t t)
     return false;
 }
 
-void fs_watchdog_tick(struct fs_watchdog *wd, uint64_t now)
+/* Report the queued self-originated requests (n: live entries in scan). */
+static void drain_self(struct fs_watchdog *wd, size_t n)
 {
-    try_resolve_conn(wd);
-    wd->evidence_budget = EVIDENCE_PER_TICK;
-    size_t n = fs_inflight_snapshot(wd->cfg.table, wd->scan, MAX_SCAN);
-
-    /* 1. self-originated requests, at once. */
     struct fs_inflight_entry self[SELF_QUEUE_LEN];
     bool self_fail[SELF_QUEUE_LEN];
     pthread_mutex_lock(&wd->mu);
@@ -586,6 +618,16 @@ void fs_watchdog_tick(struct fs_watchdog *wd, uint64_t now)
     pthread_mutex_unlock(&wd->mu);
     for (size_t i = 0; i < ns; i++)
         report_self(wd, &self[i], self_fail[i], wd->scan, n);
+}
+
+void fs_watchdog_tick(struct fs_watchdog *wd, uint64_t now)
+{
+    try_resolve_conn(wd);
+    wd->evidence_budget = EVIDENCE_PER_TICK;
+    size_t n = fs_inflight_snapshot(wd->cfg.table, wd->scan, MAX_SCAN);
+
+    /* 1. self-originated requests, at once. */
+    drain_self(wd, n);
 
     /* 2. stalls. */
     pid_t stuck[FS_WD_MAX_THREADS];
@@ -605,13 +647,21 @@ void fs_watchdog_tick(struct fs_watchdog *wd, uint64_t now)
         if ((wd->cfg.actions & FS_WD_ABORT) &&
             age > wd->cfg.hard_deadline_ns + e->extra_ns &&
             atomic_load(&wd->have_conn) && !atomic_load(&wd->aborted)) {
+            /* Report first: the evidence is the state that justified the
+             * abort, and the log says so before any waiter wakes up. */
+            atomic_store(&wd->aborted, true);
+            wd->evidence_budget++; /* this report always gets evidence */
+            report_stall(wd, FS_WD_EV_ABORT, e, now, "aborting connection",
+                         wd->scan, n);
             int rc = fs_fusectl_abort(wd->fusectl_dir, wd->conn);
             if (rc == 0) {
-                atomic_store(&wd->aborted, true);
                 atomic_fetch_add(&wd->n_aborts, 1);
                 fs_inflight_mark(wd->cfg.table, e, FS_INFLIGHT_ABORTED);
-                report_stall(wd, FS_WD_EV_ABORT, e, now, "aborted connection",
-                             wd->scan, n);
+            } else {
+                char why[96];
+                snprintf(why, sizeof(why), "abort FAILED: %s", strerror(-rc));
+                wd->evidence_budget = 0;
+                report_stall(wd, FS_WD_EV_ABORT, e, now, why, wd->scan, n);
             }
         }
     }
@@ -660,6 +710,9 @@ static void *watchdog_main(void *arg)
         pthread_cond_timedwait(&wd->cv, &wd->mu, &dl);
     }
     pthread_mutex_unlock(&wd->mu);
+    /* Requests answered EDEADLK just before stop still get their report. */
+    wd->evidence_budget = EVIDENCE_PER_TICK;
+    drain_self(wd, 0);
     return NULL;
 }
 
@@ -713,6 +766,8 @@ int fs_watchdog_start(const struct fs_watchdog_config *cfg,
     pthread_cond_init(&wd->cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&wd->rescue_cv, NULL);
+    if (wd->cfg.actions & FS_WD_RESCUE)
+        rescue_wake_install();
     if (!cfg->manual) {
         int rc = pthread_create(&wd->thread, NULL, watchdog_main, wd);
         if (rc != 0) {
@@ -739,10 +794,13 @@ void fs_watchdog_stop(struct fs_watchdog *wd)
     if (wd->thread_started)
         pthread_join(wd->thread, NULL);
     if (wd->rescue_started) {
-        /* The hook may sit in read() on /dev/fuse until the session is
-         * unmounted; wait a little, then leave it (and wd) behind. */
-        for (int i = 0; i < 200 && !atomic_load(&wd->rescue_done); i++)
+        /* The hook may sit in read() on /dev/fuse (a worker took the
+         * request it polled): interrupt it until it notices the stop. If it
+         * is stuck inside a handler for a second, leave it (and wd). */
+        for (int i = 0; i < 200 && !atomic_load(&wd->rescue_done); i++) {
+            pthread_kill(wd->rescue_thread, RESCUE_WAKE_SIGNAL);
             usleep(5000);
+        }
         if (!atomic_load(&wd->rescue_done)) {
             pthread_detach(wd->rescue_thread);
             return; /* leaks wd on purpose: the rescue thread still uses it */

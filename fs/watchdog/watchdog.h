@@ -19,12 +19,15 @@
  *           makes the watchdog write 1 to /sys/fs/fuse/connections/N/abort
  *           for our own connection, once.
  *
- * Threading: fs_watchdog_start/stop from the daemon's main thread (stop after
- * fuse_session_unmount, so a rescue thread blocked reading /dev/fuse wakes
- * with ENODEV). fs_watchdog_self_origin and fs_watchdog_in_rescue are called
- * from any request thread; they take no lock on the common path. The sink is
- * called on the watchdog thread only, never concurrently with itself; the
- * report it gets is valid only during the call.
+ * Threading: fs_watchdog_start/stop from the daemon's main thread; stop
+ * BEFORE fuse_session_unmount, so that no rescue thread still dispatches a
+ * request when the session fd is closed. With action rescue, start installs
+ * a no-op SIGURG handler (unless the process has one) that stop uses to
+ * interrupt the rescue thread's read() on /dev/fuse. fs_watchdog_self_origin
+ * and fs_watchdog_in_rescue are called from any request thread; they take no
+ * lock on the common path. The sink is called on the watchdog thread only,
+ * never concurrently with itself; the report it gets is valid only during the
+ * call.
  */
 #ifndef SNAG_FS_WATCHDOG_H
 #define SNAG_FS_WATCHDOG_H
@@ -124,6 +127,9 @@ struct fs_watchdog_config {
     void *sink_arg;
     fs_watchdog_rescue_fn rescue; /* needed for FS_WD_RESCUE */
     void *rescue_arg;
+    /* Optional: called on the rescue thread as it exits, to free what the
+     * hook keeps per thread (its struct fuse_buf). */
+    void (*rescue_exit)(void *arg);
     uint64_t collect_timeout_ns; /* procfs helper; 0 → 500 ms */
     uint64_t period_ns;          /* 0 → threshold/4 within [10 ms, 250 ms] */
     bool manual;                 /* no thread: the caller drives
@@ -150,8 +156,11 @@ struct fs_watchdog_stats {
 int fs_watchdog_start(const struct fs_watchdog_config *cfg,
                       struct fs_watchdog **out);
 
-/* Stop the thread(s) and free wd. A helper thread still blocked in procfs
- * is abandoned (it frees its own state when it returns). */
+/* Stop the thread(s) and free wd; call before fuse_session_unmount. Queued
+ * self-origin reports are emitted first. A helper thread still blocked in
+ * procfs is abandoned (it frees its own state when it returns); a rescue
+ * thread stuck in a handler for more than a second is detached and wd is
+ * then leaked on purpose. */
 void fs_watchdog_stop(struct fs_watchdog *wd);
 
 /* Call on the request path when fs_inflight_is_self(slot): queues a report

@@ -90,6 +90,31 @@ sn_battery_data() {
 	sn_expect_errno "ok 0" ftruncate "$SN_MNT/$d/trunc" 0
 	sn_eq "truncate to 0" "0 0" "$(sn_stat '%s %b' "$SN_SRC/$d/trunc")"
 
+	# shared writable mmap: stores reach the source after msync and munmap
+	local mm
+	mm=$(sn_run python3 -c '
+import mmap, os, sys
+p, ref = sys.argv[1], sys.argv[2]
+with open(ref, "wb") as f:
+    f.truncate(1 << 20)
+    for off in range(0, 1 << 20, 4096): f.seek(off); f.write(b"%08d" % off)
+with open(p, "wb") as f: f.truncate(1 << 20)
+fd = os.open(p, os.O_RDWR)
+m = mmap.mmap(fd, 1 << 20, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+for off in range(0, 1 << 20, 4096): m[off:off + 8] = b"%08d" % off
+m.flush(); m.close(); os.close(fd)
+print("ok")' "$SN_MNT/$d/mmap" "$ref/mmap" 2>&1 | tail -1)
+	if [ "$mm" = ok ]; then sn_pass "MAP_SHARED mmap write through the mount"
+	else sn_fail "MAP_SHARED mmap through the mount: $mm"; fi
+	_sn_same_data "mmap-written file" "$d/mmap" "$ref/mmap"
+	sn_eq "mmap read sees the data" "00004096" "$(sn_run python3 -c '
+import mmap, sys
+with open(sys.argv[1], "rb") as f:
+    m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ); print(m[4096:4104].decode())' "$SN_MNT/$d/mmap" 2>&1 | tail -1)"
+	# executing a binary stored on the mount (private mmap of text)
+	sn_run cp /bin/true "$SN_MNT/$d/true"
+	sn_check "exec a binary from the mount" "$SN_MNT/$d/true"
+
 	# read what was written in the source (fresh file, never seen by the mount)
 	sn_run cp "$ref/large" "$SN_SRC/$d/from-source"
 	if sn_run cmp "$ref/large" "$SN_MNT/$d/from-source"; then sn_pass "file written in source reads back through mount"

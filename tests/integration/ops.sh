@@ -123,6 +123,18 @@ same_stat "fallocate default: size and blocks" '%s %b' fa2
 sn_eq "fallocate default extends" 3145728 "$(sn_stat %s "$M/fa2")"
 sn_expect_errno "ok 0" fallocate "$M/fa" zero-range 0 4096
 sn_eq "zero-range reads zeros" "$(head -c 4096 /dev/zero | md5sum)" "$(sn_run head -c 4096 "$M/fa" | md5sum)"
+# SEEK_DATA/SEEK_HOLE on data still dirty in the kernel (writeback cache):
+# same fd, no fsync, no close in between
+seek_dirty=$(sn_run python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+os.write(fd, b"x" * 65536)
+out = []
+for wh in (os.SEEK_DATA, os.SEEK_HOLE):
+    try: out.append(str(os.lseek(fd, 0, wh)))
+    except OSError as e: out.append(os.strerror(e.errno))
+print(" ".join(out))' "$M/seek-dirty" 2>&1)
+sn_eq "SEEK_DATA/SEEK_HOLE right after an unflushed write" "0 65536" "$seek_dirty"
 sn_run truncate -s 10M "$M/sparse"
 sn_expect_same lseek-hole @/sparse 0
 sn_expect_same lseek-data @/sparse 0

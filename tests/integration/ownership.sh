@@ -74,6 +74,30 @@ same_nobody unlink public/roots
 sn_run chmod 0700 "$M/rootonly"
 expect_nobody EACCES stat rootonly/pub
 same_nobody stat rootonly/pub
+# writes by a non-owner clear setuid/setgid (the daemon writes as root,
+# which would keep them unless it handles killpriv)
+for how in write truncate; do
+	sn_run sh -c 'echo x >"$1"; chmod 6777 "$1"' _ "$M/public/suid-$how"
+	sn_run sh -c 'echo x >"$1"; chmod 6777 "$1"' _ "$S/public/suid-$how-src"
+	if [ $how = write ]; then
+		as_nobody sh -c 'echo more >>"$1"' _ "$M/public/suid-$how"
+		as_nobody sh -c 'echo more >>"$1"' _ "$S/public/suid-$how-src"
+	else
+		as_nobody truncate -s 1 "$M/public/suid-$how"
+		as_nobody truncate -s 1 "$S/public/suid-$how-src"
+	fi
+	sn_eq "non-owner $how clears setuid/setgid as on the source" \
+		"$(stat -c %a "$S/public/suid-$how-src")" "$(stat -c %a "$S/public/suid-$how")"
+done
+sn_run sh -c 'echo x >"$1"; chown 65534:65534 "$1"; chmod 6755 "$1"' _ "$M/public/suid-chown"
+sn_run chown 0:0 "$M/public/suid-chown"
+sn_eq "chown clears setuid" "755" "$(stat -c %a "$S/public/suid-chown")"
+# supplementary groups are honoured: a group-writable dir of group 4343
+sn_run mkdir "$M/grpdir"; sn_run chown 0:4343 "$M/grpdir"; sn_run chmod 0770 "$M/grpdir"
+sn_check "supplementary group grants access" \
+	setpriv --reuid 65534 --regid 65534 --groups 4343 touch "$M/grpdir/f"
+sn_eq "file made via supplementary group owned by 65534:65534" "65534:65534" "$(stat -c %u:%g "$S/grpdir/f" 2>&1)"
+expect_nobody EACCES creat grpdir/g
 # nobody's own file: chmod allowed, chown to root refused
 expect_nobody ok chmod public/file 0600
 expect_nobody EPERM chown public/file 0 0

@@ -1,4 +1,5 @@
-/* fs/reactor/demo/reactor_demo.c — a tiny low-level FUSE fs showing the reactor wiring fs/ handlers need.
+/* fs/reactor/demo/reactor_demo.c — a tiny low-level FUSE fs showing the reactor
+ * wiring fs/ handlers need.
  *
  * Not part of snagfs: a working reference for the recipe in docs/reactor.md
  * and a rig for measuring it before fs/ is wired. Files (1 MiB each, opened
@@ -8,6 +9,9 @@
  *   delayring  parked the same, pread through the ring (fs_reactor_park_io)
  *   hang       parked until released, interrupted or unmounted
  *   release    opening it releases every hang (rule id "hang")
+ *   hangcached like hang, but opened without direct_io: the read goes
+ *              through the page cache (readahead), which the kernel does
+ *              not interrupt for a non-fatal signal
  * Options: the usual libfuse ones (-f -s -d, -o ...), --timer forces the
  * timer backend, --delay-ms=N. On exit, parked reads are answered EIO.
  */
@@ -26,15 +30,28 @@
 
 #define FILE_SIZE (1u << 20)
 
-enum { INO_ROOT = 1, INO_FAST, INO_DELAY, INO_DELAYRING, INO_HANG, INO_RELEASE, INO_END };
+enum {
+    INO_ROOT = 1,
+    INO_FAST,
+    INO_DELAY,
+    INO_DELAYRING,
+    INO_HANG,
+    INO_RELEASE,
+    INO_HANGCACHED,
+    INO_END
+};
 static const char *const names[INO_END] = {
-    [INO_FAST] = "fast", [INO_DELAY] = "delay", [INO_DELAYRING] = "delayring",
-    [INO_HANG] = "hang", [INO_RELEASE] = "release",
+    [INO_FAST] = "fast",           [INO_DELAY] = "delay",
+    [INO_DELAYRING] = "delayring", [INO_HANG] = "hang",
+    [INO_RELEASE] = "release",     [INO_HANGCACHED] = "hangcached",
 };
 
 static struct fs_reactor *g_r;
 static int g_backing = -1;
-static struct { int timer; unsigned delay_ms; } g_conf = {0, 100};
+static struct {
+    int timer;
+    unsigned delay_ms;
+} g_conf = {0, 100};
 
 static void fill_attr(fuse_ino_t ino, struct stat *st)
 {
@@ -54,7 +71,8 @@ static void demo_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct fuse_entry_param e = {0};
 
-    for (fuse_ino_t ino = INO_FAST; parent == INO_ROOT && ino < INO_END; ino++) {
+    for (fuse_ino_t ino = INO_FAST; parent == INO_ROOT && ino < INO_END;
+         ino++) {
         if (strcmp(name, names[ino]) == 0) {
             e.ino = ino;
             e.attr_timeout = e.entry_timeout = 1.0;
@@ -66,7 +84,8 @@ static void demo_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     fuse_reply_err(req, ENOENT);
 }
 
-static void demo_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static void demo_getattr(fuse_req_t req, fuse_ino_t ino,
+                         struct fuse_file_info *fi)
 {
     struct stat st;
 
@@ -83,7 +102,8 @@ static void demo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     if (ino == INO_RELEASE)
         fprintf(stderr, "reactor_demo: released %u hung reads\n",
                 fs_reactor_release(g_r, "hang"));
-    fi->direct_io = 1; /* every read reaches us, synchronously: interruptible */
+    /* direct_io: every read reaches us, synchronously, so interruptible */
+    fi->direct_io = ino != INO_HANGCACHED;
     fuse_reply_open(req, fi);
 }
 
@@ -94,7 +114,7 @@ struct pending {
     struct fs_parked *p; /* our reference, dropped in the callback */
     size_t size;
     off_t off;
-    char *buf;           /* ring reads: the destination, ours until the callback */
+    char *buf; /* ring reads: the destination, ours until the callback */
 };
 
 /* libfuse calls this (with the request's lock held) when the kernel sends
@@ -214,9 +234,16 @@ static void demo_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     uint64_t delay = (uint64_t)g_conf.delay_ms * 1000000u;
 
     switch (ino) {
-    case INO_DELAY: park_read(req, size, off, delay, "delay", false); return;
-    case INO_DELAYRING: park_read(req, size, off, delay, "delay", true); return;
-    case INO_HANG: park_read(req, size, off, FS_PARK_FOREVER, "hang", false); return;
+    case INO_DELAY:
+        park_read(req, size, off, delay, "delay", false);
+        return;
+    case INO_DELAYRING:
+        park_read(req, size, off, delay, "delay", true);
+        return;
+    case INO_HANG:
+    case INO_HANGCACHED:
+        park_read(req, size, off, FS_PARK_FOREVER, "hang", false);
+        return;
     default: {
         struct pending pd = {req, NULL, size, off, NULL};
         reply_read(&pd, FS_WAKE_TIMER);
@@ -247,7 +274,8 @@ int main(int argc, char **argv)
 
     if (fuse_opt_parse(&args, &g_conf, demo_opts, NULL) != 0 ||
         fuse_parse_cmdline(&args, &opts) != 0 || !opts.mountpoint) {
-        fprintf(stderr, "usage: reactor_demo [-f] [-s] [--timer] [--delay-ms=N] MOUNTPOINT\n");
+        fprintf(stderr, "usage: reactor_demo [-f] [-s] [--timer] "
+                        "[--delay-ms=N] MOUNTPOINT\n");
         return 1;
     }
     g_backing = memfd_create("reactor_demo", MFD_CLOEXEC);
@@ -285,7 +313,8 @@ int main(int argc, char **argv)
     }
     /* The loop has returned (unmount, abort or signal): answer what is
      * still parked while the session can still carry replies, then go. */
-    fprintf(stderr, "reactor_demo: stopping with %zu parked\n", fs_reactor_parked(g_r));
+    fprintf(stderr, "reactor_demo: stopping with %zu parked\n",
+            fs_reactor_parked(g_r));
     fs_reactor_stop(g_r);
     g_r = NULL;
     fuse_session_unmount(se);

@@ -136,25 +136,31 @@ static void cl_send(int fd, const void *p, size_t n)
     }
 }
 
-/* One response line (malloc'd, no newline), or NULL on EOF/timeout. */
+/* One response line (malloc'd, no newline), or NULL on EOF/timeout. Peeks
+ * so bytes after the newline (a pipelined answer) stay in the socket. */
 static char *cl_read_line(int fd)
 {
-    size_t cap = 4096, len = 0;
-    char *b = malloc(cap);
+    size_t cap = 65536, len = 0;
+    char *b = malloc(cap + 1);
     for (;;) {
-        char c;
-        ssize_t n = recv(fd, &c, 1, 0);
+        if (len == cap)
+            b = realloc(b, (cap *= 2) + 1);
+        ssize_t n = recv(fd, b + len, cap - len, MSG_PEEK);
         if (n <= 0) {
             free(b);
             return NULL;
         }
-        if (c == '\n')
+        char *nl = memchr(b + len, '\n', (size_t)n);
+        size_t take = nl ? (size_t)(nl - (b + len)) + 1 : (size_t)n;
+        if (recv(fd, b + len, take, 0) != (ssize_t)take) {
+            free(b);
+            return NULL;
+        }
+        len += take;
+        if (nl)
             break;
-        if (len + 2 > cap)
-            b = realloc(b, cap *= 2);
-        b[len++] = c;
     }
-    b[len] = '\0';
+    b[len - 1] = '\0';
     return b;
 }
 
@@ -439,6 +445,16 @@ static void test_reload(void **state)
     assert_non_null(strstr(ctl_json_get(&o, "rules")->str, "disk2"));
     assert_null(strstr(ctl_json_get(&o, "rules")->str, "\"disk\""));
     ctl_json_free(&o);
+    /* A file rule taking the id of a control-added one: named clash. */
+    r = fopen(f->rules, "w");
+    fputs("read:error=EIO:id=mine\n", r);
+    fclose(r);
+    req(f, "snagctl/1 reload", &o);
+    assert_false(jok(&o));
+    assert_string_equal(jstr(&o, "errno"), "EEXIST");
+    assert_non_null(strstr(jstr(&o, "error"), "rule id 'mine' is already used"));
+    ctl_json_free(&o);
+    assert_string_equal(ctl_server_socket_path(f->srv), f->sock);
 }
 
 static void test_stats_release(void **state)
@@ -778,6 +794,78 @@ static void test_mutations_under_load(void **state)
     still_serving(f);
 }
 
+struct mixer {
+    struct fx *f;
+    int id, ok, failed;
+};
+
+static void *mixer(void *p)
+{
+    struct mixer *m = p;
+    int fd = cl_connect(m->f->sock);
+    if (fd < 0)
+        return NULL;
+    char line[128];
+    for (int i = 0; i < 2500; i++) {
+        switch (i % 5) {
+        case 0:
+            snprintf(line, sizeof(line),
+                     "snagctl/1 add write:error=EIO:when=1000000:id=m%d", m->id);
+            break;
+        case 1: snprintf(line, sizeof(line), "snagctl/1 list"); break;
+        case 2: snprintf(line, sizeof(line), "snagctl/1 stats prometheus"); break;
+        case 3:
+            snprintf(line, sizeof(line), "snagctl/1 wait m%d 0", m->id);
+            break;
+        default:
+            snprintf(line, sizeof(line), "snagctl/1 del m%d", m->id);
+        }
+        char *r = cl_req(fd, line);
+        if (r && strstr(r, "\"ok\":true")) {
+            m->ok++;
+        } else {
+            if (!m->failed)
+                fprintf(stderr, "client %d: '%s' -> %.200s\n", m->id, line,
+                        r ? r : "(closed)");
+            m->failed++;
+        }
+        free(r);
+    }
+    close(fd);
+    return NULL;
+}
+
+static void test_ten_thousand_commands(void **state)
+{
+    struct fx *f = *state;
+    /* Sanitizer builds are slow: give clients a generous idle timeout. */
+    ctl_server_stop(f->srv);
+    assert_int_equal(start(f, 8, 10000), 0);
+    /* 4 clients × 2,500 commands (add, list, stats, wait, del) while two
+     * threads keep deciding requests: every command answered, all ok. */
+    struct churn c = {.f = f};
+    pthread_t io[2], cl[4];
+    struct mixer m[4];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&io[i], NULL, io_thread, &c);
+    for (int i = 0; i < 4; i++) {
+        m[i] = (struct mixer){.f = f, .id = i};
+        pthread_create(&cl[i], NULL, mixer, &m[i]);
+    }
+    int ok = 0, failed = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(cl[i], NULL);
+        ok += m[i].ok;
+        failed += m[i].failed;
+    }
+    c.stop = true;
+    for (int i = 0; i < 2; i++)
+        pthread_join(io[i], NULL);
+    assert_int_equal(failed, 0);
+    assert_int_equal(ok, 10000);
+    still_serving(f);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -794,6 +882,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_other_uid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_and_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mutations_under_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ten_thousand_commands, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

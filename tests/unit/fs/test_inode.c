@@ -1,5 +1,4 @@
-/* tests/unit/fs/test_inode.c — the inode table: nodeids, nlookup, forget,
- * ghosts, re-resolution.
+/* tests/unit/fs/test_inode.c — inode table: nodeids, forget, ghosts.
  *
  * Each test works in a fresh temporary directory and checks, besides the
  * table's own counters, that no file descriptor leaks.

@@ -1,5 +1,4 @@
-/* tests/unit/fs/test_options.c — command-line parsing: a table of good and bad
- * command lines.
+/* tests/unit/fs/test_options.c — command-line parsing, good and bad.
  *
  * Bad command lines must fail with a message that names the culprit; good
  * ones must land in the right fields, with -o items split between snagfs

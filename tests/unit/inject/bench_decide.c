@@ -1,4 +1,5 @@
-/* tests/unit/inject/bench_decide.c — ns per inj_engine_wants()+inj_decide() for a request no rule matches.
+/* tests/unit/inject/bench_decide.c — ns per inj_engine_wants()+inj_decide() for
+ * a request no rule matches.
  *
  * Not a test: prints a table. Each configuration loads rules that do not
  * match the request and times the hot path, once with the literal-prefix
@@ -43,8 +44,7 @@ static const struct config configs[] = {
     {"glob1", "1 rule, same op, path /d0/**", 1, FIRST_COMP},
     {"other10k", "10k rules, other ops", 10000, OTHER_OP},
     {"first10k", "10k rules, same op, /d<i>/**", 10000, FIRST_COMP},
-    {"shared10k", "10k rules, same op, /data/t<i>/*.wal", 10000,
-     SHARED_PREFIX},
+    {"shared10k", "10k rules, same op, /data/t<i>/*.wal", 10000, SHARED_PREFIX},
     {"wild10k", "10k rules, same op, /**/*.tmp<i>", 10000, LEADING_WILD},
 };
 
@@ -157,8 +157,7 @@ int main(int argc, char **argv)
     if (iters <= 0)
         iters = 1;
     printf("%-10s %-40s %12s %12s\n", "config",
-           "rules (request: read /data/x/y.wal)", "scan ns/op",
-           "index ns/op");
+           "rules (request: read /data/x/y.wal)", "scan ns/op", "index ns/op");
     for (size_t i = 0; i < sizeof(configs) / sizeof(*configs); i++) {
         const struct config *c = &configs[i];
         long it = iters, it_idx = iters;

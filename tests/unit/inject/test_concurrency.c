@@ -1,4 +1,5 @@
-/* tests/unit/inject/test_concurrency.c — readers vs a replacing writer (unit.inject.concurrency).
+/* tests/unit/inject/test_concurrency.c — readers vs a replacing writer
+ * (unit.inject.concurrency).
  *
  * Four threads hammer inj_decide() while a fifth publishes 1,000 new sets
  * (each with a fresh rule, so old sets and rules are really freed under the

@@ -1,4 +1,5 @@
-/* tests/unit/inject/test_decide.c — matching, when=, verdicts, sets (unit.inject.decide).
+/* tests/unit/inject/test_decide.c — matching, when=, verdicts, sets
+ * (unit.inject.decide).
  *
  * Proves: the when= table fires on exactly the strace match numbers; the
  * first matching rule wins even when it does not fire; each filter; the lazy
@@ -368,7 +369,7 @@ static void test_delay_short_lie(void **state)
     t.rq.size = 10001;
     assert_true(inj_decide(e, &t.rq, &v));
     assert_int_equal(v.short_len, 3300); /* floor(3300.33) */
-    t.rq.size = UINT64_MAX; /* no overflow in size * pct */
+    t.rq.size = UINT64_MAX;              /* no overflow in size * pct */
     assert_true(inj_decide(e, &t.rq, &v));
     assert_int_equal(v.short_len,
                      (uint64_t)((unsigned __int128)UINT64_MAX * 33 / 100));
@@ -459,7 +460,7 @@ static void test_wants(void **state)
                          op == INJ_OP_READ || op == INJ_OP_WRITE);
     assert_false(inj_engine_wants(e, INJ_OP_COUNT));
     assert_false(inj_engine_wants(e, (enum inj_op)64));
-    assert_false(inj_engine_wants(e, (enum inj_op)-1));
+    assert_false(inj_engine_wants(e, (enum inj_op) - 1));
     assert_int_equal(inj_engine_replace(e, NULL, 0, NULL), 0);
     assert_false(inj_engine_wants(e, INJ_OP_READ));
     inj_engine_free(e);

@@ -60,8 +60,8 @@ static const struct row path_rows[] = {
     {"/a/**", "/ab", false},
     {"/d?", "/db", true},
     {"/d?", "/d", false},
-    {"/d?", "/d/b", false}, /* '?' never matches '/' */
-    {"/a*b", "/a/b", false}, /* '*' stays within a component */
+    {"/d?", "/d/b", false},   /* '?' never matches '/' */
+    {"/a*b", "/a/b", false},  /* '*' stays within a component */
     {"/a**b", "/axxb", true}, /* '**' inside a component is '*' */
     {"/a**b", "/a/b", false},
     {"/[abc]x", "/bx", true},
@@ -113,12 +113,18 @@ static const struct row path_rows[] = {
 };
 
 static const struct row comm_rows[] = {
-    {"post*", "postgres", true},  {"post*", "pgbouncer", false},
-    {"*", "", true},              {"", "", true},
-    {"", "a", false},             {"kworker/*", "kworker/0:1", true},
-    {"?sh", "zsh", true},         {"?sh", "bash", false},
-    {"[bz]ash", "bash", true},    {"*sql*", "mysqld", true},
-    {"postgres", "postgres", true}, {"postgres", "postgres2", false},
+    {"post*", "postgres", true},
+    {"post*", "pgbouncer", false},
+    {"*", "", true},
+    {"", "", true},
+    {"", "a", false},
+    {"kworker/*", "kworker/0:1", true},
+    {"?sh", "zsh", true},
+    {"?sh", "bash", false},
+    {"[bz]ash", "bash", true},
+    {"*sql*", "mysqld", true},
+    {"postgres", "postgres", true},
+    {"postgres", "postgres2", false},
     {"[/]x", "/x", true},
 };
 
@@ -153,8 +159,8 @@ static void test_comm_table(void **state)
 
 static void test_invalid(void **state)
 {
-    static const char *const bad_path[] = {"/[abc", "/a\\", "/a[/]b",
-                                           "/a\\/b", "/[", "/x[!"};
+    static const char *const bad_path[] = {"/[abc",  "/a\\", "/a[/]b",
+                                           "/a\\/b", "/[",   "/x[!"};
     static const char *const bad_comm[] = {"[", "a\\", "[]"};
     struct inj_glob *g = (struct inj_glob *)&g;
 
@@ -177,10 +183,14 @@ static void test_literal_prefix(void **state)
         const char *pat, *prefix;
         unsigned depth;
     } rows[] = {
-        {"/db/t1/*.wal", "/db/t1", 2}, {"/**", "", 0},
-        {"/a/b", "/a/b", 2},           {"/a\\*b/c*", "/a*b", 1},
-        {"//x//y/*", "/x/y", 2},       {"/*/x", "", 0},
-        {"/", "", 0},                  {"/a/**/b", "/a", 1},
+        {"/db/t1/*.wal", "/db/t1", 2},
+        {"/**", "", 0},
+        {"/a/b", "/a/b", 2},
+        {"/a\\*b/c*", "/a*b", 1},
+        {"//x//y/*", "/x/y", 2},
+        {"/*/x", "", 0},
+        {"/", "", 0},
+        {"/a/**/b", "/a", 1},
     };
 
     (void)state;

@@ -1,4 +1,5 @@
-/* tests/unit/inject/test_index.c — the literal-prefix index (unit.inject.index).
+/* tests/unit/inject/test_index.c — the literal-prefix index
+ * (unit.inject.index).
  *
  * Proves the index is invisible: two engines with the same seed and rules,
  * one always bucketing path rules and one never, pick the same rule with the
@@ -35,8 +36,8 @@ static void gen_glob(uint64_t *rs, char *buf, size_t size)
 
     buf[0] = '\0';
     for (unsigned d = 0; d < depth; d++) {
-        const char *c = lcg(rs) % 4 ? names[lcg(rs) % NNAMES]
-                                    : wild[lcg(rs) % 5];
+        const char *c =
+            lcg(rs) % 4 ? names[lcg(rs) % NNAMES] : wild[lcg(rs) % 5];
 
         o += (size_t)snprintf(buf + o, size - o, "/%s", c);
     }
@@ -51,9 +52,9 @@ static void gen_path(uint64_t *rs, char *buf, size_t size)
 
     buf[0] = '\0';
     for (unsigned d = 0; d < depth; d++)
-        o += (size_t)snprintf(buf + o, size - o, "%s%s",
-                              lcg(rs) % 8 ? "/" : "//",
-                              names[lcg(rs) % NNAMES]);
+        o +=
+            (size_t)snprintf(buf + o, size - o, "%s%s",
+                             lcg(rs) % 8 ? "/" : "//", names[lcg(rs) % NNAMES]);
     if (!depth)
         snprintf(buf, size, "/");
 }
@@ -82,8 +83,7 @@ static void test_index_equals_scan(void **state)
         }
         /* a cheap filter that often fails, always on rules that would
          * otherwise match nearly everything */
-        if (!specs[i].path_glob || globs[i][1] == '*' ||
-            lcg(&rs) % 3 == 0) {
+        if (!specs[i].path_glob || globs[i][1] == '*' || lcg(&rs) % 3 == 0) {
             specs[i].has_pid = true;
             specs[i].pid = (uint32_t)(lcg(&rs) % 3);
         }

@@ -23,11 +23,10 @@ static void test_names_round_trip(void **state)
         assert_int_equal(inj_op_from_name(n), i);
     }
     assert_string_equal(inj_op_name(INJ_OP_READ), "read");
-    assert_string_equal(inj_op_name(INJ_OP_COPY_FILE_RANGE),
-                        "copy_file_range");
+    assert_string_equal(inj_op_name(INJ_OP_COPY_FILE_RANGE), "copy_file_range");
     assert_string_equal(inj_op_name(INJ_OP_LSEEK), "lseek");
     assert_string_equal(inj_op_name(INJ_OP_COUNT), "?");
-    assert_string_equal(inj_op_name((enum inj_op)-1), "?");
+    assert_string_equal(inj_op_name((enum inj_op) - 1), "?");
     assert_int_equal(inj_op_from_name("READ"), -1);
     assert_int_equal(inj_op_from_name("rea"), -1);
     assert_int_equal(inj_op_from_name(""), -1);

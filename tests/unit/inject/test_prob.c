@@ -1,4 +1,5 @@
-/* tests/unit/inject/test_prob.c — seeded probability and determinism (unit.inject.prob).
+/* tests/unit/inject/test_prob.c — seeded probability and determinism
+ * (unit.inject.prob).
  *
  * Proves: prob=0 never fires and prob=1 always fires over 100,000 matches;
  * prob=P fires within 6 sigma of the binomial mean for several P; the same
@@ -55,8 +56,8 @@ static void test_prob_zero_one(void **state)
 
 static void test_prob_binomial(void **state)
 {
-    static const double ps[] = {1e-4, 0.001, 0.01, 0.05, 0.25, 0.5, 0.9,
-                                0.999, 1.0 - 1e-12};
+    static const double ps[] = {1e-4, 0.001, 0.01,  0.05,       0.25,
+                                0.5,  0.9,   0.999, 1.0 - 1e-12};
 
     (void)state;
     for (size_t i = 0; i < sizeof(ps) / sizeof(*ps); i++) {
@@ -171,8 +172,8 @@ static void run_a_with_others(uint64_t seed, struct draw *out, size_t n,
         /* 0-3 requests for B and C before each of A's */
         pattern = pattern * 6364136223846793005u + 1442695040888963407u;
         for (unsigned k = 0; k < (pattern >> 62); k++) {
-            treq_init(&t, INJ_OP_WRITE, (pattern >> (40 + k)) & 1 ? "/b/q/r"
-                                                                  : "/c");
+            treq_init(&t, INJ_OP_WRITE,
+                      (pattern >> (40 + k)) & 1 ? "/b/q/r" : "/c");
             inj_decide(e, &t.rq, &v);
         }
         treq_init(&t, INJ_OP_WRITE, "/a/x");

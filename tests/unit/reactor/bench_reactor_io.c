@@ -1,4 +1,5 @@
-/* tests/unit/reactor/bench_reactor_io.c — delayed preads: pread in the callback vs through the ring.
+/* tests/unit/reactor/bench_reactor_io.c — delayed preads: pread in the callback
+ * vs through the ring.
  *
  *   bench_reactor_io [-n N] [-s SIZE] [-d] [-t] FILE
  *     N delayed 4 KiB preads (default 10000, 20 ms delay), spread over FILE;
@@ -75,8 +76,8 @@ static void on_plain(void *arg, enum fs_wake why)
     atomic_fetch_add(&g_done, 1);
 }
 
-static void run(const char *mode, bool ring, unsigned flags, int fd, off_t fsize,
-                unsigned n, size_t size)
+static void run(const char *mode, bool ring, unsigned flags, int fd,
+                off_t fsize, unsigned n, size_t size)
 {
     struct fs_reactor *r;
     struct ent *e = calloc(n, sizeof(*e));
@@ -93,15 +94,18 @@ static void run(const char *mode, bool ring, unsigned flags, int fd, off_t fsize
     t0 = now_ns();
     for (unsigned i = 0; i < n; i++) {
         struct fs_parked *h;
-        e[i] = (struct ent){fd, bufs + (size_t)i * size, size,
-                            (off_t)(((uint64_t)i * 7919 * size) % (uint64_t)fsize) &
-                                ~(off_t)4095, 0};
+        e[i] = (struct ent){
+            fd, bufs + (size_t)i * size, size,
+            (off_t)(((uint64_t)i * 7919 * size) % (uint64_t)fsize) &
+                ~(off_t)4095,
+            0};
         int err;
         if (i % 10 == 9) {
             err = fs_reactor_park(r, DELAY_NS, "b", on_plain, &e[i], &h);
         } else if (ring) {
             struct fs_io io = {FS_IO_PREAD, fd, e[i].buf, size, e[i].off};
-            err = fs_reactor_park_io(r, DELAY_NS, "b", &io, on_ring_read, &e[i], &h);
+            err = fs_reactor_park_io(r, DELAY_NS, "b", &io, on_ring_read, &e[i],
+                                     &h);
         } else {
             err = fs_reactor_park(r, DELAY_NS, "b", on_timer_read, &e[i], &h);
         }
@@ -117,7 +121,8 @@ static void run(const char *mode, bool ring, unsigned flags, int fd, off_t fsize
         struct timespec ts = {0, 200000};
         nanosleep(&ts, NULL);
     }
-    printf("%-34s backend=%-12s park %6.1f ms  drain %7.2f ms  timers late max %7.2f ms  errors %u\n",
+    printf("%-34s backend=%-12s park %6.1f ms  drain %7.2f ms  timers late max "
+           "%7.2f ms  errors %u\n",
            mode, fs_reactor_backend(r), (t_parked - t0) / 1e6,
            (g_last_done - first_deadline) / 1e6, g_timer_late / 1e6, g_errors);
     fs_reactor_stop(r);
@@ -134,18 +139,28 @@ int main(int argc, char **argv)
 
     while ((opt = getopt(argc, argv, "n:s:dt")) != -1) {
         switch (opt) {
-        case 'n': n = (unsigned)strtoul(optarg, NULL, 0); break;
-        case 's': size = strtoul(optarg, NULL, 0); break;
-        case 'd': oflags |= O_DIRECT; break;
-        case 't': flags |= FS_REACTOR_NO_URING; break;
-        default: return 2;
+        case 'n':
+            n = (unsigned)strtoul(optarg, NULL, 0);
+            break;
+        case 's':
+            size = strtoul(optarg, NULL, 0);
+            break;
+        case 'd':
+            oflags |= O_DIRECT;
+            break;
+        case 't':
+            flags |= FS_REACTOR_NO_URING;
+            break;
+        default:
+            return 2;
         }
     }
     if (optind + 1 != argc)
         return 2;
     int fd = open(argv[optind], oflags);
     if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < (off_t)size) {
-        fprintf(stderr, "bench_reactor_io: %s: %s\n", argv[optind], strerror(errno));
+        fprintf(stderr, "bench_reactor_io: %s: %s\n", argv[optind],
+                strerror(errno));
         return 2;
     }
     /* Baseline: the same preads back to back on this thread, no reactor. */
@@ -155,15 +170,20 @@ int main(int argc, char **argv)
         if (posix_memalign((void **)&b, 4096, size) != 0)
             return 2;
         for (unsigned i = 0; i < n - n / 10; i++)
-            if (pread(fd, b, size, (off_t)(((uint64_t)i * 7919 * size) % (uint64_t)st.st_size) & ~(off_t)4095) < 0)
+            if (pread(fd, b, size,
+                      (off_t)(((uint64_t)i * 7919 * size) %
+                              (uint64_t)st.st_size) &
+                          ~(off_t)4095) < 0)
                 return 2;
-        printf("%-34s %u preads back to back: %.2f ms\n", "baseline", n - n / 10,
-               (now_ns() - t0) / 1e6);
+        printf("%-34s %u preads back to back: %.2f ms\n", "baseline",
+               n - n / 10, (now_ns() - t0) / 1e6);
         free(b);
     }
-    run(oflags & O_DIRECT ? "pread in callback (O_DIRECT)" : "pread in callback",
+    run(oflags & O_DIRECT ? "pread in callback (O_DIRECT)"
+                          : "pread in callback",
         false, flags, fd, st.st_size, n, size);
-    run(oflags & O_DIRECT ? "pread through ring (O_DIRECT)" : "pread through ring",
+    run(oflags & O_DIRECT ? "pread through ring (O_DIRECT)"
+                          : "pread through ring",
         true, flags, fd, st.st_size, n, size);
     close(fd);
     return 0;

@@ -1,4 +1,5 @@
-/* tests/unit/reactor/conc_reads.c — N concurrent preads from N threads; wall time and latency percentiles.
+/* tests/unit/reactor/conc_reads.c — N concurrent preads from N threads; wall
+ * time and latency percentiles.
  *
  * For the benchmark "1,000 concurrent reads under read:delay=100ms": all
  * threads open nothing themselves, they share one fd, wait on a barrier and
@@ -85,10 +86,17 @@ int main(int argc, char **argv)
 
     while ((opt = getopt(argc, argv, "n:s:q")) != -1) {
         switch (opt) {
-        case 'n': n = strtoul(optarg, NULL, 0); break;
-        case 's': size = strtoul(optarg, NULL, 0); break;
-        case 'q': quiet = 1; break;
-        default: goto usage;
+        case 'n':
+            n = strtoul(optarg, NULL, 0);
+            break;
+        case 's':
+            size = strtoul(optarg, NULL, 0);
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        default:
+            goto usage;
         }
     }
     if (optind + 1 != argc || n == 0 || size == 0)
@@ -108,7 +116,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         rd[i].fd = fd;
         rd[i].size = size;
-        rd[i].off = st.st_size > 0 ? (off_t)((i * size) % (size_t)st.st_size) : 0;
+        rd[i].off =
+            st.st_size > 0 ? (off_t)((i * size) % (size_t)st.st_size) : 0;
         if (pthread_create(&rd[i].t, &attr, reader_main, &rd[i]) != 0) {
             fprintf(stderr, "conc_reads: cannot start thread %zu\n", i);
             return 2;
@@ -124,7 +133,8 @@ int main(int argc, char **argv)
         lat[i] = rd[i].lat_ns;
         if (rd[i].err) {
             if (!failed)
-                fprintf(stderr, "conc_reads: read %zu: %s\n", i, strerror(rd[i].err));
+                fprintf(stderr, "conc_reads: read %zu: %s\n", i,
+                        strerror(rd[i].err));
             failed++;
         }
     }
@@ -135,11 +145,12 @@ int main(int argc, char **argv)
                n, failed, wall / 1e6, pct(lat, n, 50), pct(lat, n, 90),
                pct(lat, n, 99), lat[n - 1] / 1e6, lat[0] / 1e6);
     else
-        printf("%zu concurrent preads of %zu bytes: %zu failed\n"
-               "wall time  %10.1f ms\n"
-               "latency    min %.2f  p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms\n",
-               n, size, failed, wall / 1e6, lat[0] / 1e6, pct(lat, n, 50),
-               pct(lat, n, 90), pct(lat, n, 99), lat[n - 1] / 1e6);
+        printf(
+            "%zu concurrent preads of %zu bytes: %zu failed\n"
+            "wall time  %10.1f ms\n"
+            "latency    min %.2f  p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms\n",
+            n, size, failed, wall / 1e6, lat[0] / 1e6, pct(lat, n, 50),
+            pct(lat, n, 90), pct(lat, n, 99), lat[n - 1] / 1e6);
     free(rd);
     free(lat);
     close(fd);

@@ -1,4 +1,5 @@
-/* tests/unit/reactor/sig_read.c — one read() hit by a signal: does it return EINTR or restart?
+/* tests/unit/reactor/sig_read.c — one read() hit by a signal: does it return
+ * EINTR or restart?
  *
  *   sig_read [-r] [-k MS] [-n BYTES] FILE
  *     installs a SIGALRM handler (with SA_RESTART when -r), arms a one-shot
@@ -38,10 +39,17 @@ int main(int argc, char **argv)
 
     while ((opt = getopt(argc, argv, "rk:n:")) != -1) {
         switch (opt) {
-        case 'r': restart = 1; break;
-        case 'k': ms = strtol(optarg, NULL, 0); break;
-        case 'n': n = strtoul(optarg, NULL, 0); break;
-        default: goto usage;
+        case 'r':
+            restart = 1;
+            break;
+        case 'k':
+            ms = strtol(optarg, NULL, 0);
+            break;
+        case 'n':
+            n = strtoul(optarg, NULL, 0);
+            break;
+        default:
+            goto usage;
         }
     }
     if (optind + 1 != argc)

@@ -1,4 +1,5 @@
-/* tests/unit/reactor/test_reactor.c — the reactor's semantics, run once per backend.
+/* tests/unit/reactor/test_reactor.c — the reactor's semantics, run once per
+ * backend.
  *
  * argv[1] picks the backend: "uring" (default; the test fails if io_uring is
  * not what start picked) or "timer" (FS_REACTOR_NO_URING). Timing asserts
@@ -98,6 +99,19 @@ static bool wait_fired(unsigned n)
     return true;
 }
 
+/* fs_reactor_parked() drops after the callback returned: poll for it. */
+static bool wait_parked(struct fs_reactor *r, size_t n)
+{
+    uint64_t until = now_ns() + 20000 * MS;
+
+    while (fs_reactor_parked(r) != n) {
+        if (now_ns() > until)
+            return false;
+        sleep_ns(MS / 10);
+    }
+    return true;
+}
+
 static int setup(void **state)
 {
     struct fs_reactor *r;
@@ -128,15 +142,13 @@ static void test_delay_fires_once_after_deadline(void **state)
     uint64_t t0 = now_ns();
 
     assert_int_equal(fs_reactor_park(r, 30 * MS, "d", on_wake, &c, NULL), 0);
-    assert_int_equal(fs_reactor_parked(r), 1);
     assert_true(wait_fired(1));
     assert_int_equal(atomic_load(&c.calls), 1);
     assert_int_equal(c.why, FS_WAKE_TIMER);
     assert_true(c.fired_ns - t0 >= 30 * MS);
     assert_true(c.fired_ns - t0 < 30 * MS + SLACK_NS);
     assert_true(!pthread_equal(c.thread, pthread_self()));
-    sleep_ns(MS);
-    assert_int_equal(fs_reactor_parked(r), 0);
+    assert_true(wait_parked(r, 0));
 }
 
 static atomic_int g_sigterm_blocked = -1;
@@ -155,7 +167,8 @@ static void on_check_mask(void *arg, enum fs_wake why)
  * whatever the starting thread's mask. */
 static void test_reactor_blocks_signals(void **state)
 {
-    assert_int_equal(fs_reactor_park(*state, 0, NULL, on_check_mask, NULL, NULL), 0);
+    assert_int_equal(
+        fs_reactor_park(*state, 0, NULL, on_check_mask, NULL, NULL), 0);
     assert_true(wait_fired(1));
     assert_int_equal(atomic_load(&g_sigterm_blocked), 1);
 }
@@ -222,8 +235,10 @@ static void test_order_by_deadline(void **state)
     memset(c, 0, sizeof(c));
     block_reactor(r, &b);
     for (int i = 0; i < N; i++) {
-        uint64_t d = (uint64_t)((i * 7919) % N) * 20000; /* 0..10 ms, shuffled */
-        assert_int_equal(fs_reactor_park(r, d, "o", on_wake, &c[i], &c[i].h), 0);
+        uint64_t d =
+            (uint64_t)((i * 7919) % N) * 20000; /* 0..10 ms, shuffled */
+        assert_int_equal(fs_reactor_park(r, d, "o", on_wake, &c[i], &c[i].h),
+                         0);
     }
     sleep_ns(20 * MS); /* every deadline is past: one collection pops all */
     unblock_reactor(&b);
@@ -250,11 +265,14 @@ static void test_hang_release_by_rule(void **state)
     memset(b, 0, sizeof(b));
     memset(d, 0, sizeof(d));
     for (int i = 0; i < 10; i++)
-        assert_int_equal(fs_reactor_park(r, FS_PARK_FOREVER, "a", on_wake, &a[i], NULL), 0);
+        assert_int_equal(
+            fs_reactor_park(r, FS_PARK_FOREVER, "a", on_wake, &a[i], NULL), 0);
     for (int i = 0; i < 5; i++)
-        assert_int_equal(fs_reactor_park(r, FS_PARK_FOREVER, "b", on_wake, &b[i], NULL), 0);
+        assert_int_equal(
+            fs_reactor_park(r, FS_PARK_FOREVER, "b", on_wake, &b[i], NULL), 0);
     for (int i = 0; i < 3; i++) /* a delay of rule a: released early too */
-        assert_int_equal(fs_reactor_park(r, 3600000 * MS, "a", on_wake, &d[i], NULL), 0);
+        assert_int_equal(
+            fs_reactor_park(r, 3600000 * MS, "a", on_wake, &d[i], NULL), 0);
     assert_int_equal(fs_reactor_parked(r), 18);
     assert_int_equal(fs_reactor_release(r, "nope"), 0);
     assert_int_equal(fs_reactor_release(r, "a"), 13);
@@ -266,7 +284,7 @@ static void test_hang_release_by_rule(void **state)
     for (int i = 0; i < 5; i++)
         assert_int_equal(atomic_load(&b[i].calls), 0);
     assert_int_equal(fs_reactor_release(r, "a"), 0);
-    assert_int_equal(fs_reactor_parked(r), 5);
+    assert_true(wait_parked(r, 5));
     assert_int_equal(fs_reactor_release(r, "b"), 5);
     assert_true(wait_fired(18));
     for (int i = 0; i < 5; i++) {
@@ -281,7 +299,8 @@ static void test_hang_bounded(void **state)
     uint64_t t0 = now_ns();
 
     /* hang with for=20ms: the bound is just a deadline */
-    assert_int_equal(fs_reactor_park(*state, 20 * MS, "h", on_wake, &c, NULL), 0);
+    assert_int_equal(fs_reactor_park(*state, 20 * MS, "h", on_wake, &c, NULL),
+                     0);
     assert_true(wait_fired(1));
     assert_int_equal(c.why, FS_WAKE_TIMER);
     assert_true(c.fired_ns - t0 >= 20 * MS);
@@ -293,7 +312,8 @@ static void test_interrupt(void **state)
     struct rec c = {0};
     struct fs_parked *h;
 
-    assert_int_equal(fs_reactor_park(r, FS_PARK_FOREVER, "h", on_wake, &c, &h), 0);
+    assert_int_equal(fs_reactor_park(r, FS_PARK_FOREVER, "h", on_wake, &c, &h),
+                     0);
     assert_non_null(h);
     fs_reactor_interrupt(r, h);
     assert_true(wait_fired(1));
@@ -376,11 +396,13 @@ static void test_exactly_once_hammer(void **state)
             if (i % 11 == 0)
                 d = FS_PARK_FOREVER;
             assert_int_equal(fs_reactor_park(r, d, i % 2 ? "odd" : "even",
-                                             on_wake, &c[i], &c[i].h), 0);
+                                             on_wake, &c[i], &c[i].h),
+                             0);
         }
         for (int k = 0; k < 3; k++) {
             hm[k] = (struct hammer){r, c, N, 1 + 2 * k + (k == 2 ? 1000 : 0)};
-            assert_int_equal(pthread_create(&t[k], NULL, hammer_main, &hm[k]), 0);
+            assert_int_equal(pthread_create(&t[k], NULL, hammer_main, &hm[k]),
+                             0);
         }
         sleep_ns(MS / 2);
         fs_reactor_release(r, "odd");
@@ -396,7 +418,7 @@ static void test_exactly_once_hammer(void **state)
             counts[c[i].why]++;
             fs_parked_put(c[i].h);
         }
-        assert_int_equal(fs_reactor_parked(r), 0);
+        assert_true(wait_parked(r, 0));
     }
     print_message("  last round: timer %u released %u interrupted %u\n",
                   counts[FS_WAKE_TIMER], counts[FS_WAKE_RELEASED],
@@ -416,7 +438,8 @@ static void test_10000_delayed(void **state)
     memset(c, 0, sizeof(c));
     for (int i = 0; i < N; i++) {
         armed[i] = now_ns();
-        assert_int_equal(fs_reactor_park(r, 100 * MS, "d", on_wake, &c[i], NULL), 0);
+        assert_int_equal(
+            fs_reactor_park(r, 100 * MS, "d", on_wake, &c[i], NULL), 0);
     }
     t_last = now_ns();
     assert_true(wait_fired(N));
@@ -503,7 +526,8 @@ static void test_shutdown_refuses_repark(void **state)
     (void)state;
     assert_int_equal(fs_reactor_start(g_flags, &r), 0);
     s.r = r;
-    assert_int_equal(fs_reactor_park(r, FS_PARK_FOREVER, "x", on_shut_check, &s, NULL), 0);
+    assert_int_equal(
+        fs_reactor_park(r, FS_PARK_FOREVER, "x", on_shut_check, &s, NULL), 0);
     fs_reactor_stop(r);
     assert_int_equal(s.why, FS_WAKE_SHUTDOWN);
     assert_int_equal(s.repark, -ESHUTDOWN);
@@ -530,7 +554,8 @@ static void test_repark_from_callback(void **state)
 {
     struct chain ch = {.r = *state};
 
-    assert_int_equal(fs_reactor_park(*state, FS_PARK_FOREVER, "c1", on_chain, &ch, NULL), 0);
+    assert_int_equal(
+        fs_reactor_park(*state, FS_PARK_FOREVER, "c1", on_chain, &ch, NULL), 0);
     assert_int_equal(fs_reactor_release(*state, "c1"), 1);
     assert_true(wait_fired(2));
     assert_int_equal(ch.step, 2);
@@ -560,15 +585,19 @@ static void test_io_pread_pwrite_fsync(void **state)
     struct fs_io wr = {FS_IO_PWRITE, fd, "HELLO", 5, 0};
     struct fs_io sy = {FS_IO_FSYNC, fd, NULL, 0, 0};
 
-    assert_int_equal(fs_reactor_park_io(r, 10 * MS, "io", &rd, on_io, &c[0], NULL), 0);
+    assert_int_equal(
+        fs_reactor_park_io(r, 10 * MS, "io", &rd, on_io, &c[0], NULL), 0);
     assert_true(wait_fired(1));
     assert_int_equal(c[0].why, FS_WAKE_TIMER);
     assert_int_equal(c[0].res, 5);
     assert_memory_equal(buf, "react", 5);
     assert_true(c[0].fired_ns - t0 >= 10 * MS);
 
-    assert_int_equal(fs_reactor_park_io(r, FS_PARK_FOREVER, "io", &wr, on_io, &c[1], NULL), 0);
-    assert_int_equal(fs_reactor_park_io(r, 1 * MS, "io2", &sy, on_io, &c[2], NULL), 0);
+    assert_int_equal(
+        fs_reactor_park_io(r, FS_PARK_FOREVER, "io", &wr, on_io, &c[1], NULL),
+        0);
+    assert_int_equal(
+        fs_reactor_park_io(r, 1 * MS, "io2", &sy, on_io, &c[2], NULL), 0);
     assert_int_equal(fs_reactor_release(r, "io"), 1);
     assert_true(wait_fired(3));
     assert_int_equal(c[1].why, FS_WAKE_RELEASED);
@@ -578,7 +607,8 @@ static void test_io_pread_pwrite_fsync(void **state)
     assert_memory_equal(buf, "HELLO, reactor", 14);
 
     struct fs_io bad = {FS_IO_PREAD, -1, buf, 5, 0};
-    assert_int_equal(fs_reactor_park_io(r, 0, NULL, &bad, on_io, &c[0], NULL), 0);
+    assert_int_equal(fs_reactor_park_io(r, 0, NULL, &bad, on_io, &c[0], NULL),
+                     0);
     assert_true(wait_fired(4));
     assert_int_equal(c[0].res, -EBADF);
     close(fd);
@@ -594,7 +624,8 @@ static void test_io_interrupt_skips_op(void **state)
     struct fs_parked *h;
     struct fs_io wr = {FS_IO_PWRITE, fd, "XXXX", 4, 0};
 
-    assert_int_equal(fs_reactor_park_io(r, FS_PARK_FOREVER, "w", &wr, on_io, &c, &h), 0);
+    assert_int_equal(
+        fs_reactor_park_io(r, FS_PARK_FOREVER, "w", &wr, on_io, &c, &h), 0);
     fs_reactor_interrupt(r, h);
     assert_true(wait_fired(1));
     assert_int_equal(c.why, FS_WAKE_INTERRUPTED);
@@ -603,7 +634,8 @@ static void test_io_interrupt_skips_op(void **state)
 
     struct fs_reactor *r2;
     assert_int_equal(fs_reactor_start(g_flags, &r2), 0);
-    assert_int_equal(fs_reactor_park_io(r2, FS_PARK_FOREVER, "w", &wr, on_io, &s, NULL), 0);
+    assert_int_equal(
+        fs_reactor_park_io(r2, FS_PARK_FOREVER, "w", &wr, on_io, &s, NULL), 0);
     fs_reactor_stop(r2);
     assert_int_equal(s.why, FS_WAKE_SHUTDOWN);
     assert_int_equal(s.res, -ESHUTDOWN);
@@ -658,7 +690,8 @@ static void *mixer_main(void *arg)
                                      on_mix_io, c, &h);
         } else {
             uint64_t d = k % 4 == 0 ? FS_PARK_FOREVER : (k % 7) * 100000;
-            err = fs_reactor_park(m->r, d, m->id % 2 ? "mix" : "mox", on_mix, c, &h);
+            err = fs_reactor_park(m->r, d, m->id % 2 ? "mix" : "mox", on_mix, c,
+                                  &h);
         }
         if (err) {
             free(c);
@@ -712,22 +745,31 @@ int main(int argc, char **argv)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_backend, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delay_fires_once_after_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delay_fires_once_after_deadline,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_delay, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reactor_blocks_signals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_order_by_deadline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hang_release_by_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reactor_blocks_signals, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_order_by_deadline, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hang_release_by_rule, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_hang_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_interrupt_before_arm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupt_before_arm, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_unarmed_put, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exactly_once_hammer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exactly_once_hammer, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_10000_delayed, setup, teardown),
         cmocka_unit_test(test_shutdown_10000),
         cmocka_unit_test(test_shutdown_refuses_repark),
-        cmocka_unit_test_setup_teardown(test_repark_from_callback, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_io_pread_pwrite_fsync, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_io_interrupt_skips_op, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repark_from_callback, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_io_pread_pwrite_fsync, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_io_interrupt_skips_op, setup,
+                                        teardown),
         cmocka_unit_test(test_stress_mixed_with_stop),
     };
     return cmocka_run_group_tests_name(g_backend, tests, NULL, NULL);

@@ -1,4 +1,5 @@
-/* tests/unit/reactor/test_reactor_seccomp.c — io_uring forbidden by seccomp → the timer backend, logged once.
+/* tests/unit/reactor/test_reactor_seccomp.c — io_uring forbidden by seccomp →
+ * the timer backend, logged once.
  *
  * Each case forks a child that installs a seccomp filter making
  * io_uring_setup fail (EPERM as container runtimes' default profiles do, or
@@ -42,7 +43,8 @@ static int forbid_io_uring(int err)
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K,
+                 SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
     struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};

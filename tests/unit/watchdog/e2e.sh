@@ -3,9 +3,11 @@
 #
 #   e2e.sh CASE WD_TESTFS WD_CLIENT
 #
-# Hang-safety: every client runs under `timeout`; the EXIT trap aborts THIS
-# connection through fusectl (N from /proc/self/mountinfo, never a stat of
-# the mountpoint), lazily unmounts, and kills only the pids it started.
+# Hang-safety: every client runs under `timeout`, in the background, and is
+# waited for at most 10 s; the EXIT trap aborts THIS connection through
+# fusectl (N from /proc/self/mountinfo, never a stat of the mountpoint) —
+# which unblocks anything still waiting on it —, lazily unmounts, and kills
+# only the pids it started.
 set -u
 case_name=$1 testfs=$2 client=$3
 
@@ -18,6 +20,7 @@ mnt=$tmp/mnt
 log=$tmp/daemon.log
 mkdir "$mnt"
 daemon_pid=
+client_pid=
 ctl=/sys/fs/fuse/connections
 
 conn_of_mnt() {
@@ -34,6 +37,10 @@ cleanup() {
         echo 1 > "$ctl/$n/abort" 2>/dev/null
     fi
     if [ -n "$n" ]; then umount -l "$mnt" 2>/dev/null; fi
+    if [ -n "$client_pid" ]; then
+        kill -9 "$client_pid" 2>/dev/null
+        wait "$client_pid" 2>/dev/null
+    fi
     if [ -n "$daemon_pid" ]; then
         kill "$daemon_pid" 2>/dev/null
         for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
@@ -51,8 +58,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # fusectl must be there for the cleanup abort (the daemon mounts it too).
-if ! awk '$9 == "fusectl" { f = 1 } END { exit !f }' /proc/self/mountinfo 2>/dev/null &&
-   ! grep -q ' - fusectl ' /proc/self/mountinfo; then
+if ! grep -q ' - fusectl ' /proc/self/mountinfo; then
     mount -t fusectl fusectl "$ctl" 2>/dev/null
 fi
 
@@ -74,16 +80,35 @@ stop_daemon() {
         kill -0 "$daemon_pid" 2>/dev/null || break
         sleep 0.05
     done
+    kill -0 "$daemon_pid" 2>/dev/null && fail "daemon did not exit on SIGTERM"
     wait "$daemon_pid" 2>/dev/null
     daemon_pid=
 }
 
-expect_log() { grep -qE -- "$1" "$log" || fail "log lacks /$1/"; }
+# A line the daemon must write: wait for it (bounded), since the daemon may
+# write it just after the client has returned. Never a fixed sleep.
+expect_log() {
+    for _ in $(seq 250); do
+        grep -qE -- "$1" "$log" && return 0
+        sleep 0.02
+    done
+    fail "log lacks /$1/"
+}
+# Only after stop_daemon (or the daemon's own exit): every report is out.
 expect_no_log() { ! grep -qE -- "$1" "$log" || fail "log has /$1/"; }
 
 run_client() { # OP PATH EXPECTED
     local out
-    out=$(timeout -s KILL 10 "$client" "$1" "$2")
+    timeout -s KILL 10 "$client" "$1" "$2" > "$tmp/client.out" &
+    client_pid=$!
+    for _ in $(seq 550); do
+        kill -0 "$client_pid" 2>/dev/null || break
+        sleep 0.02
+    done
+    kill -0 "$client_pid" 2>/dev/null && fail "client $1 $2 still blocked after 11 s"
+    wait "$client_pid" 2>/dev/null
+    client_pid=
+    out=$(cat "$tmp/client.out")
     [ "$out" = "$3" ] || fail "client $1 $2: got '${out:-<killed by timeout>}', want '$3'"
 }
 
@@ -98,7 +123,7 @@ single_abort)
     expect_log "caller [0-9]+: state=S wchan=request_wait_answer"
     expect_log "connection [0-9]+ \(mnt_id [0-9]+\): waiting=2 in_flight=1 -- 1 request\(s\) queued that no thread is reading"
     expect_log "thread [0-9]+ \(wd_testfs, worker, busy\): state=S wchan=request_wait_answer syscall=(newfstatat|statx|stat)\([0-9]+\) target=path $mnt/\.snag-selfio-0 ON OUR OWN MOUNT"
-    expect_log "abort: op=write .*action=aborted connection"
+    expect_log "abort: op=write .*action=aborting connection"
     expect_log "selfio stat -> (ECONNABORTED|ENOTCONN)"
     ;;
 single_rescue)
@@ -120,10 +145,9 @@ mt_edeadlk)
     start_daemon --selfio stat --trigger write --threshold-ms 5000
     run_client write "$mnt/trigger" "ok"
     expect_log "selfio stat -> EDEADLK"
-    for _ in $(seq 100); do grep -q "self-origin" "$log" && break; sleep 0.02; done
     expect_log "self-origin: op=lookup node=1 caller=[0-9]+ .*\[our own thread\].*action=EDEADLK"
-    expect_no_log "stall:"
     stop_daemon
+    expect_no_log "stall:"
     expect_log "stats self_origin=1 self_failed=1 stalls=0 aborts=0"
     ;;
 mt_dirlock_abort)
@@ -136,19 +160,46 @@ mt_dirlock_abort)
     run_client write "$mnt/trigger" "error ECONNABORTED"
     expect_log "stall: op=lookup node=1"
     expect_log "state=D wchan=fuse_lock_inode syscall=(newfstatat|statx|stat)\([0-9]+\) target=path $mnt/\.snag-selfio-0 ON OUR OWN MOUNT"
-    expect_log "abort: op=lookup"
+    expect_log "abort: op=lookup .*action=aborting connection"
+    stop_daemon
     expect_no_log "self-origin"
+    ;;
+mt_samefile_fail)
+    # The daemon opens and writes the very file the client is writing (its
+    # folios are locked by the client's write in flight). With
+    # action fail its self-lookup of that file is refused at once (EDEADLK)
+    # and the client's write succeeds.
+    start_daemon --selfio writesame --trigger write --threshold-ms 5000
+    run_client write "$mnt/trigger" "ok"
+    expect_log "selfio writesame -> EDEADLK"
+    stop_daemon
+    # the kernel may send the refused lookup twice (revalidate, then lookup)
+    expect_log "stats self_origin=([1-9]) self_failed=\\1 stalls=0 aborts=0"
+    ;;
+mt_samefile_abort)
+    # Same, with fail off: the self-requests are served (and reported); the
+    # kernel's fuse_open then waits in D for a folio the client's write
+    # holds locked while it waits for us -- no request is ever sent. The
+    # stall report shows the worker's openat() on our own file; abort frees
+    # both.
+    start_daemon --selfio writesame --trigger write --threshold-ms 200 --hard-ms 600 --action abort
+    run_client write "$mnt/trigger" "error ECONNABORTED"
+    expect_log "self-origin: op=lookup .*\[our own thread\].*action=served"
+    expect_log "stall: op=write node=3"
+    expect_log "state=D wchan=[a-z_]*folio[a-z_]* syscall=openat\(257\) target=path $mnt/trigger ON OUR OWN MOUNT"
+    expect_log "abort: op=write"
     ;;
 delay_no_alarm)
     # An injected delay (deadline extended by it) 3x the threshold raises no
     # alarm; the same sleep without the extension does (positive control).
     start_daemon -s --threshold-ms 300 --delay-ms 900
     run_client stat "$mnt/slow" "ok"
-    expect_no_log "stall:"
     run_client stat "$mnt/slowraw" "ok"
     expect_log "stall: op=lookup node=1 .*limit=0.300s \(injected 0.000s\)"
     stop_daemon
+    # exactly one stall: the unannounced sleep, never the injected delay
     expect_log "stats self_origin=0 self_failed=0 stalls=1 aborts=0"
+    [ "$(grep -c "stall: " "$log")" = 1 ] || fail "more than one stall report"
     ;;
 writeback_abort)
     # Writeback cache: while serving the client's open, the daemon writes to

@@ -139,6 +139,10 @@ static void do_selfio(void)
             close(fd);
     } else if (strcmp(g.selfio, "write") == 0) {
         static char chunk[1 << 20];
+        if (!atomic_load(&g.self_fd_ready)) {
+            fprintf(stderr, "wd_testfs: selfio write: no self fd yet\n");
+            return;
+        }
         memset(chunk, 'w', sizeof(chunk));
         for (unsigned i = 0; i < g.selfio_mib && !err; i++)
             if (write(g.self_fd, chunk, sizeof(chunk)) < 0)
@@ -272,10 +276,18 @@ static const struct fuse_lowlevel_ops tfs_ops = {
 
 /* ---- rescue hook: the recipe for fs/ ---- */
 
+static __thread struct fuse_buf rescue_buf; /* the rescue thread's own */
+
+static void tfs_rescue_exit(void *arg)
+{
+    free(rescue_buf.mem);
+    rescue_buf.mem = NULL;
+}
+
 static int tfs_rescue_one(void *arg, int timeout_ms)
 {
     struct fuse_session *se = arg;
-    static __thread struct fuse_buf buf;
+    struct fuse_buf *buf = &rescue_buf;
     if (fuse_session_exited(se))
         return -ESHUTDOWN;
     struct pollfd p = {.fd = fuse_session_fd(se), .events = POLLIN};
@@ -286,12 +298,12 @@ static int tfs_rescue_one(void *arg, int timeout_ms)
         return 0;
     if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
         return -ENODEV;
-    int res = fuse_session_receive_buf(se, &buf);
+    int res = fuse_session_receive_buf(se, buf);
     if (res == -EINTR || res == -EAGAIN)
         return 0;
     if (res <= 0)
         return res < 0 ? res : -ENODEV;
-    fuse_session_process_buf(se, &buf);
+    fuse_session_process_buf(se, buf);
     return 1;
 }
 
@@ -421,6 +433,7 @@ int main(int argc, char **argv)
         .sink = log_sink,
         .rescue = tfs_rescue_one,
         .rescue_arg = g.se,
+        .rescue_exit = tfs_rescue_exit,
     };
     int err = fs_watchdog_start(&cfg, &g.wd);
     if (err < 0) {
@@ -449,10 +462,11 @@ int main(int argc, char **argv)
         fuse_loop_cfg_destroy(lc);
     }
 out_unmount:
-    fuse_session_unmount(g.se);
+    /* Watchdog first: no rescue thread may still be dispatching when the
+     * session fd goes away. */
     if (g.wd) {
         struct fs_watchdog_stats st;
-        fs_watchdog_get_stats(g.wd, &st);
+        fs_watchdog_get_stats(g.wd, &st); /* the loop is over: final */
         fs_watchdog_stop(g.wd);
         fprintf(stderr,
                 "wd_testfs: stats self_origin=%llu self_failed=%llu "
@@ -462,9 +476,12 @@ out_unmount:
                 (unsigned long long)st.stalls, (unsigned long long)st.aborts,
                 (unsigned long long)st.rescues, (unsigned long long)st.rescued);
     }
+    fuse_session_unmount(g.se);
 out_signals:
     fuse_remove_signal_handlers(g.se);
 out_destroy:
     fuse_session_destroy(g.se);
+    fuse_opt_free_args(&args);
+    fs_inflight_table_free(g.table);
     return rc ? 1 : 0;
 }
