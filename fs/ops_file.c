@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Flags for the backing open of a caller's open(2) flags. */
@@ -189,6 +190,30 @@ out_free:
     return got;
 }
 
+/* A write by a caller without CAP_FSETID clears setuid (and setgid on a
+ * group-executable file, or when the caller is not in the file's group).
+ * The kernel does it itself for cached writes (a setattr), but for direct
+ * I/O it only flags the request (FUSE_WRITE_KILL_SUIDGID), which libfuse
+ * 3.14 does not pass on; the backing write runs with the daemon's
+ * capabilities and would keep them. Approximation: uid 0 has CAP_FSETID,
+ * group membership is judged by the caller's primary gid. */
+static int kill_privs(fuse_req_t req, int fd)
+{
+    const struct fuse_ctx *fc = fuse_req_ctx(req);
+    struct stat st;
+    if (fc->uid == 0 || fstat(fd, &st) < 0)
+        return 0;
+    mode_t mode = st.st_mode;
+    if (!S_ISREG(mode) || !(mode & (S_ISUID | S_ISGID)))
+        return 0;
+    mode &= ~(mode_t)S_ISUID;
+    if ((mode & S_ISGID) && ((mode & S_IXGRP) || fc->gid != st.st_gid))
+        mode &= ~(mode_t)S_ISGID;
+    if (mode == st.st_mode)
+        return 0;
+    return fchmod(fd, mode & 07777) < 0 ? -errno : 0;
+}
+
 void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
                   off_t off, struct fuse_file_info *fi)
 {
@@ -204,6 +229,9 @@ void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
     }
     size_t len = fs_seam_len(&v, size);
     ssize_t res;
+    rc = kill_privs(req, fd);
+    if (rc < 0)
+        return fs_reply_status(req, rc);
     if (len < size || fs_seam_corrupts(&v)) {
         res = write_via_memory(fd, bufv, size, len, off, &v);
     } else {

@@ -1,9 +1,11 @@
 # ownership.sh — with -o allow_other, what an unprivileged user creates is
 # owned by that user in SOURCE, and permission checks refuse what the source
-# directory itself would refuse (same errno).
+# directory itself would refuse (same errno); non-owner writes clear setuid.
+# Usage: bash ownership.sh [--cache=strict|normal|writeback]
 . "$(dirname "$0")/lib.sh"
-sn_init ownership
-sn_mount -o allow_other
+cache=${1:-}
+sn_init "ownership${cache:+.${cache#--cache=}}"
+sn_mount -o allow_other ${cache:+"$cache"}
 M=$SN_MNT S=$SN_SRC
 as_nobody() { sn_run setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; }
 probe_nobody() {
