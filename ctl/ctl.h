@@ -10,10 +10,11 @@
  * What the daemon calls, and where:
  *   startup   ctl_rules_load() with the -r/-R/-p sources (exit 2 on error),
  *             then ctl_server_start(); SIGHUP handler → ctl_server_request_reload()
- *   per reply ctl_stats_end() (stats.h), or ctl_stats_record()
- *   per fault ctl_stats_fault(); ctl_trace_record() when --trace (trace.h)
- *   per req.  ctl_trace_occurrence() when --trace; ctl_replay_lookup()
- *             instead of inj_decide() when --replay (replay.h)
+ *   per req.  ctl_observe_wants() instead of inj_engine_wants() and
+ *             ctl_decide() instead of inj_decide() (observe.h): they count
+ *             occurrences for --trace, write trace lines, substitute the
+ *             --replay verdicts and count faults
+ *   per reply ctl_stats_end() / ctl_stats_record() (stats.h)
  *   shutdown  ctl_server_stop() before the engine is freed;
  *             ctl_replay_report_unused(stderr) at exit
  */
@@ -26,6 +27,7 @@
 #include <sys/types.h>
 
 #include "../inject/engine.h"
+#include "observe.h"
 #include "replay.h"
 #include "stats.h"
 #include "trace.h"

@@ -17,6 +17,7 @@
 
 #include <assert.h>
 #include <fuse_lowlevel.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,6 +25,14 @@
 #include "options.h"
 
 struct inj_engine;
+
+/* State of the /dev/fuse hooks (devio.c). */
+struct fs_devio {
+    _Atomic uint64_t init_unique;   /* INIT request being answered, or 0 */
+    _Atomic uint32_t kernel_flags2; /* INIT flags2 the kernel offered */
+    bool want_dio_mmap;             /* ask for FUSE_DIRECT_IO_ALLOW_MMAP */
+    bool dio_mmap;                  /* asked for it (set once, at INIT) */
+};
 
 struct fs_ctx {
     const struct fs_options *opt;
@@ -37,6 +46,7 @@ struct fs_ctx {
     bool noatime;              /* open backing files with O_NOATIME */
     bool switch_ids;           /* daemon is root: create as the caller */
     struct inj_engine *engine; /* may be NULL: no injection */
+    struct fs_devio devio;
 };
 
 /* The one place a status becomes a reply: rc is 0 or -errno. */

@@ -328,6 +328,13 @@ void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
               struct fuse_file_info *fi)
 {
     struct inj_verdict v;
+    if (fs_ctx_of(req)->writeback) {
+        /* Dirty pages the kernel has not flushed yet are invisible here,
+         * so SEEK_DATA/SEEK_HOLE would miss fresh data (the kernel does
+         * not flush before FUSE_LSEEK). ENOSYS makes it answer from its
+         * own size for the rest of the mount: all data, one hole at EOF. */
+        return fs_reply_status(req, -ENOSYS);
+    }
     int rc = fs_seam_ino(req, INJ_OP_LSEEK, ino, off, FS_SEAM_NONE, &v);
     if (rc < 0)
         return fs_reply_status(req, rc);

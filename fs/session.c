@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "devio.h"
 #include "inject_seam.h"
 #include "paths.h"
 
@@ -153,7 +154,17 @@ int fs_mount_setup(struct fs_mount *m, const struct fs_options *o,
     }
     m->mounted = true;
     m->conn = find_conn(m->mountpoint);
+    rc = fs_devio_install(fs, m->se);
+    if (rc < 0) {
+        fprintf(stderr, "snagfs: cannot hook /dev/fuse I/O: %s\n",
+                strerror(-rc));
+        goto out_unmount;
+    }
     return 0;
+
+out_unmount:
+    fuse_session_unmount(m->se);
+    m->mounted = false;
 
 out_signals:
     if (m->signals)

@@ -235,6 +235,22 @@ writeback_rescue)
     stop_daemon
     expect_log "stats self_origin=0 self_failed=0 stalls=1 aborts=0 rescues=1 rescued=[1-9]"
     ;;
+writeback_fsync_rescue)
+    # Writeback cache: while serving the client's open, the daemon fsyncs its
+    # own dirty file and waits for writeback only it can serve. Rescue
+    # serves the writeback and the daemon's own FSYNC (self-originated,
+    # served normally on the rescue thread -- failing it would fail the
+    # daemon's fsync); everything succeeds.
+    start_daemon -s --writeback --selfio fsync --trigger open --threshold-ms 300 --action rescue
+    expect_log "self fd ready"
+    run_client write "$mnt/trigger" "ok"
+    expect_log "stall: op=open"
+    expect_log "thread [0-9]+ \(wd_testfs, worker, busy\): state=[DS] wchan=[a-z_]+ syscall=fsync\(74\) target=fd [0-9]+ -> $mnt/file .*ON OUR OWN MOUNT"
+    expect_log "self-origin: op=fsync .*action=served \(rescue thread\)"
+    expect_log "selfio fsync -> ok"
+    stop_daemon
+    expect_log "stats self_origin=([1-9]) self_failed=0 stalls=1 aborts=0 rescues=1"
+    ;;
 *)
     fail "unknown case"
     ;;

@@ -15,6 +15,8 @@
  *                           opened at start-up (the writeback variant)
  *                   writesame → open MNT/trigger and write to it (the file
  *                           the client is writing)
+ *                   fsync → write 256 KiB to MNT/file and fsync it (the
+ *                           writeback-cache fsync variant)
  *   lookup slow     sleeps --delay-ms on the worker after extending its
  *                   deadline by that much (an injected delay: no alarm)
  *   lookup slowraw  sleeps --delay-ms without telling the watchdog (a stall)
@@ -137,6 +139,16 @@ static void do_selfio(void)
             err = errno;
         if (fd >= 0)
             close(fd);
+    } else if (strcmp(g.selfio, "fsync") == 0) {
+        /* dirty a little (below any dirty limit), then wait for writeback
+         * that only we can serve */
+        static char chunk[256 << 10];
+        memset(chunk, 'f', sizeof(chunk));
+        if (!atomic_load(&g.self_fd_ready))
+            err = EBADF;
+        else if (write(g.self_fd, chunk, sizeof(chunk)) < 0 ||
+                 fsync(g.self_fd) < 0)
+            err = errno;
     } else if (strcmp(g.selfio, "write") == 0) {
         static char chunk[1 << 20];
         if (!atomic_load(&g.self_fd_ready)) {
@@ -253,6 +265,16 @@ static void tfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     fuse_reply_buf(req, NULL, 0);
 }
 
+static void tfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+                      struct fuse_file_info *fi)
+{
+    struct req_track t;
+    if (!track_begin(req, "fsync", ino, &t))
+        return;
+    track_end(&t);
+    fuse_reply_err(req, 0);
+}
+
 static void tfs_init(void *userdata, struct fuse_conn_info *conn)
 {
     /* No parallel dirops: libfuse 3.14 never sends FUSE_PARALLEL_DIROPS in
@@ -272,6 +294,7 @@ static const struct fuse_lowlevel_ops tfs_ops = {
     .open = tfs_open,
     .read = tfs_read,
     .write = tfs_write,
+    .fsync = tfs_fsync,
 };
 
 /* ---- rescue hook: the recipe for fs/ ---- */
@@ -339,7 +362,8 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: wd_testfs [-s] [--action A] [--threshold-ms N] "
-            "[--hard-ms N] [--selfio stat|write|writesame] [--selfio-mib N] "
+            "[--hard-ms N] [--selfio stat|write|writesame|fsync] "
+            "[--selfio-mib N] "
             "[--trigger lookup|open|write] [--delay-ms N] [--writeback] "
             "MOUNTPOINT\n");
 }
@@ -445,7 +469,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "wd_testfs: mounted %s conn=%u %s\n", g.mnt, conn,
                 single ? "single" : "multi");
     pthread_t op;
-    if (g.selfio && strcmp(g.selfio, "write") == 0) {
+    if (g.selfio &&
+        (strcmp(g.selfio, "write") == 0 || strcmp(g.selfio, "fsync") == 0)) {
         pthread_create(&op, NULL, opener, NULL);
         pthread_detach(op);
     }
