@@ -152,11 +152,21 @@ void ctl_buf_json_str(struct ctl_buf *b, const char *s, size_t n)
         }
         c = u[i++];
         switch (c) {
-        case '"': ctl_buf_append(b, "\\\"", 2); break;
-        case '\\': ctl_buf_append(b, "\\\\", 2); break;
-        case '\n': ctl_buf_append(b, "\\n", 2); break;
-        case '\t': ctl_buf_append(b, "\\t", 2); break;
-        case '\r': ctl_buf_append(b, "\\r", 2); break;
+        case '"':
+            ctl_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            ctl_buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            ctl_buf_append(b, "\\n", 2);
+            break;
+        case '\t':
+            ctl_buf_append(b, "\\t", 2);
+            break;
+        case '\r':
+            ctl_buf_append(b, "\\r", 2);
+            break;
         default: {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             ctl_buf_append(b, esc, 6);

@@ -1,4 +1,5 @@
-/* ctl/buf.h — a growable byte buffer and the JSON string escaping every ctl writer uses.
+/* ctl/buf.h — a growable byte buffer and the JSON string escaping every ctl
+ * writer uses.
  *
  * A buffer that failed to grow stays valid and remembers the failure in
  * `oom`; later appends are no-ops, so writers append freely and check once.

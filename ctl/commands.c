@@ -1,4 +1,5 @@
-/* ctl/commands.c — what each snagctl/1 command does, and the response lines it writes.
+/* ctl/commands.c — what each snagctl/1 command does, and the response lines it
+ * writes.
  *
  * Invariants: every mutation (add, del, clear, reload) takes the server
  * mutex, reads the current set with inj_engine_snapshot() and publishes a
@@ -106,13 +107,16 @@ static void cmd_add(struct ctl_server *s, struct ctl_client *c,
             snprintf(msg, sizeof(msg), "out of memory");
         else
             pol_error_format(&perr, msg, sizeof(msg));
-        ctl_buf_printf(&c->out, "{\"v\":%d,\"ok\":false,\"gen\":%llu,"
-                       "\"errno\":\"%s\",\"error\":", CTL_PROTO_VERSION,
-                       (unsigned long long)cur_gen(s), ctl_errno_name(-rc));
+        ctl_buf_printf(&c->out,
+                       "{\"v\":%d,\"ok\":false,\"gen\":%llu,"
+                       "\"errno\":\"%s\",\"error\":",
+                       CTL_PROTO_VERSION, (unsigned long long)cur_gen(s),
+                       ctl_errno_name(-rc));
         ctl_buf_json_cstr(&c->out, msg);
         if (rc != -ENOMEM) {
-            ctl_buf_printf(&c->out, ",\"line\":%u,\"col\":%u,\"token\":",
-                           perr.line, perr.col);
+            ctl_buf_printf(&c->out,
+                           ",\"line\":%u,\"col\":%u,\"token\":", perr.line,
+                           perr.col);
             ctl_buf_json_cstr(&c->out, perr.token);
         }
         ctl_buf_puts(&c->out, "}\n");
@@ -123,7 +127,8 @@ static void cmd_add(struct ctl_server *s, struct ctl_client *c,
     uint64_t gen = 0;
     pthread_mutex_lock(&s->mu);
     rc = inj_rule_new(s->cfg.engine, &spec, &rule);
-    if (rc == 0 && (rc = inj_engine_snapshot(s->cfg.engine, &old, &n, &gen)) == 0) {
+    if (rc == 0 &&
+        (rc = inj_engine_snapshot(s->cfg.engine, &old, &n, &gen)) == 0) {
         if (find_rule(old, n, inj_rule_id(rule)))
             rc = -EEXIST;
         else
@@ -279,16 +284,18 @@ void ctl_wait_check(struct ctl_server *s, struct ctl_client *c, uint64_t now,
             put_all(rules, n);
         }
         if (!present) {
-            snprintf(msg, sizeof(msg), "rule '%s' was removed after firing "
-                     "%llu of %llu times", c->wait_id,
-                     (unsigned long long)st.fired,
+            snprintf(msg, sizeof(msg),
+                     "rule '%s' was removed after firing "
+                     "%llu of %llu times",
+                     c->wait_id, (unsigned long long)st.fired,
                      (unsigned long long)c->wait_count);
             ctl_resp_err(&c->out, true, gen, ENOENT, msg);
             goto out_done;
         }
     }
     if (c->wait_deadline_ns && now >= c->wait_deadline_ns) {
-        ctl_buf_printf(&c->out, "{\"v\":%d,\"ok\":false,\"gen\":%llu,"
+        ctl_buf_printf(&c->out,
+                       "{\"v\":%d,\"ok\":false,\"gen\":%llu,"
                        "\"errno\":\"ETIMEDOUT\",\"error\":\"rule '",
                        CTL_PROTO_VERSION, (unsigned long long)gen);
         /* The id came from the request: escape it like any client text. */
@@ -296,12 +303,12 @@ void ctl_wait_check(struct ctl_server *s, struct ctl_client *c, uint64_t now,
         ctl_buf_json_cstr(&id, c->wait_id);
         ctl_buf_append(&c->out, id.data + 1, id.len - 2);
         ctl_buf_free(&id);
-        ctl_buf_printf(&c->out, "' fired %llu of %llu times before the "
-                       "timeout\",\"fired\":%llu,\"matched\":%llu}\n",
-                       (unsigned long long)st.fired,
-                       (unsigned long long)c->wait_count,
-                       (unsigned long long)st.fired,
-                       (unsigned long long)st.matched);
+        ctl_buf_printf(
+            &c->out,
+            "' fired %llu of %llu times before the "
+            "timeout\",\"fired\":%llu,\"matched\":%llu}\n",
+            (unsigned long long)st.fired, (unsigned long long)c->wait_count,
+            (unsigned long long)st.fired, (unsigned long long)st.matched);
         goto out_done;
     }
     return;

@@ -8,15 +8,16 @@
  * old set or the new one, never a mix, and I/O in flight is not disturbed.
  *
  * What the daemon calls, and where:
- *   startup   ctl_rules_load() with the -r/-R/-p sources (exit 2 on error),
- *             then ctl_server_start(); SIGHUP handler → ctl_server_request_reload()
- *   per req.  ctl_observe_wants() instead of inj_engine_wants() and
- *             ctl_decide() instead of inj_decide() (observe.h): they count
- *             occurrences for --trace, write trace lines, substitute the
- *             --replay verdicts and count faults
- *   per reply ctl_stats_end() / ctl_stats_record() (stats.h)
- *   shutdown  ctl_server_stop() before the engine is freed;
- *             ctl_replay_report_unused(stderr) at exit
+ *  - startup: ctl_rules_load() with the -r/-R/-p sources (exit 2 on an
+ *    error), then ctl_server_start() (after fuse_daemonize: threads do not
+ *    survive its fork); a SIGHUP handler calls ctl_server_request_reload().
+ *  - per request: ctl_observe_wants() instead of inj_engine_wants() and
+ *    ctl_decide() instead of inj_decide() (observe.h). They count
+ *    occurrences for --trace, write trace lines, substitute the --replay
+ *    verdicts and count faults.
+ *  - per reply: ctl_stats_end() or ctl_stats_record() (stats.h).
+ *  - shutdown: ctl_server_stop() before the engine is freed, then
+ *    ctl_replay_report_unused(stderr).
  */
 #ifndef SNAG_CTL_CTL_H
 #define SNAG_CTL_CTL_H
@@ -109,9 +110,9 @@ int ctl_server_reload(struct ctl_server *s, uint64_t *generation, char *msg,
  * Returns 0 with the generation and rule count, or -errno with
  * "file:line:col: message (at 'token')" in msg. Not thread-safe against
  * itself: the server serialises its own calls. */
-int ctl_rules_load(struct inj_engine *e, const struct ctl_source *src,
-                   size_t n, bool keep_control, uint64_t *generation,
-                   size_t *n_rules, char *msg, size_t msgsize);
+int ctl_rules_load(struct inj_engine *e, const struct ctl_source *src, size_t n,
+                   bool keep_control, uint64_t *generation, size_t *n_rules,
+                   char *msg, size_t msgsize);
 
 /* The default control socket of a mountpoint (see docs/control-protocol.md,
  * "Socket path"): DIR/ESCAPED.sock where DIR is /run/snagfs for root,

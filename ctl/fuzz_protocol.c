@@ -1,4 +1,5 @@
-/* ctl/fuzz_protocol.c — libFuzzer entry: the request parser and the JSON/trace readers on arbitrary bytes.
+/* ctl/fuzz_protocol.c — libFuzzer entry: the request parser and the JSON/trace
+ * readers on arbitrary bytes.
  *
  * The same entry point is linked into tests/unit/ctl/fuzz_corpus.c (a plain
  * gcc driver that replays the checked-in corpus), so the corpus runs in

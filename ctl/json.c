@@ -1,4 +1,5 @@
-/* ctl/json.c — strict one-object JSON reader (see json.h for the accepted subset).
+/* ctl/json.c — strict one-object JSON reader (see json.h for the accepted
+ * subset).
  *
  * Invariant: the arena is sized up front (input length + one NUL per field),
  * and every decoded key or string is no longer than its quoted source, so
@@ -29,8 +30,7 @@ static int jp_fail(struct jp *p, const char *msg)
 
 static void jp_ws(struct jp *p)
 {
-    while (p->pos < p->len &&
-           (p->s[p->pos] == ' ' || p->s[p->pos] == '\t'))
+    while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t'))
         p->pos++;
 }
 
@@ -104,16 +104,35 @@ static int jp_string(struct jp *p, char **out, size_t *out_len)
         char e = p->s[p->pos + 1];
         p->pos += 2;
         switch (e) {
-        case '"': d[o++] = '"'; continue;
-        case '\\': d[o++] = '\\'; continue;
-        case '/': d[o++] = '/'; continue;
-        case 'b': d[o++] = '\b'; continue;
-        case 'f': d[o++] = '\f'; continue;
-        case 'n': d[o++] = '\n'; continue;
-        case 'r': d[o++] = '\r'; continue;
-        case 't': d[o++] = '\t'; continue;
-        case 'u': break;
-        default: p->pos -= 2; return jp_fail(p, "unknown escape");
+        case '"':
+            d[o++] = '"';
+            continue;
+        case '\\':
+            d[o++] = '\\';
+            continue;
+        case '/':
+            d[o++] = '/';
+            continue;
+        case 'b':
+            d[o++] = '\b';
+            continue;
+        case 'f':
+            d[o++] = '\f';
+            continue;
+        case 'n':
+            d[o++] = '\n';
+            continue;
+        case 'r':
+            d[o++] = '\r';
+            continue;
+        case 't':
+            d[o++] = '\t';
+            continue;
+        case 'u':
+            break;
+        default:
+            p->pos -= 2;
+            return jp_fail(p, "unknown escape");
         }
         unsigned cp;
         if (p->pos + 4 > p->len || hex4(p->s + p->pos, &cp)) {
@@ -168,8 +187,8 @@ static int jp_int(struct jp *p, struct ctl_json_field *f)
         p->pos = start;
         return jp_fail(p, "leading zero");
     }
-    if (p->pos < p->len && (p->s[p->pos] == '.' || p->s[p->pos] == 'e' ||
-                            p->s[p->pos] == 'E'))
+    if (p->pos < p->len &&
+        (p->s[p->pos] == '.' || p->s[p->pos] == 'e' || p->s[p->pos] == 'E'))
         return jp_fail(p, "only integers are accepted");
     if (f->neg && v > (uint64_t)INT64_MAX + 1)
         return jp_fail(p, "integer out of range");

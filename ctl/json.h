@@ -1,4 +1,5 @@
-/* ctl/json.h — a minimal strict JSON reader for the one-line objects ctl writes.
+/* ctl/json.h — a minimal strict JSON reader for the one-line objects ctl
+ * writes.
  *
  * It reads exactly one object per call: top-level members may be strings,
  * integers, true/false/null, or nested arrays/objects (kept as raw text, for
@@ -18,21 +19,21 @@
 
 enum ctl_json_type {
     CTL_JSON_STRING,
-    CTL_JSON_INT,  /* fits int64 (neg) or uint64 */
+    CTL_JSON_INT, /* fits int64 (neg) or uint64 */
     CTL_JSON_BOOL,
     CTL_JSON_NULL,
-    CTL_JSON_RAW,  /* nested array/object: raw text in str */
+    CTL_JSON_RAW, /* nested array/object: raw text in str */
 };
 
 struct ctl_json_field {
-    char *key;   /* decoded, NUL-terminated, points into the object's arena */
+    char *key; /* decoded, NUL-terminated, points into the object's arena */
     enum ctl_json_type type;
-    char *str;   /* STRING (decoded, may hold NULs: see len) or RAW */
-    size_t len;  /* bytes in str */
-    bool neg;    /* INT: value is -(u) */
-    uint64_t u;  /* INT magnitude */
-    bool b;      /* BOOL */
-    size_t col;  /* 1-based column where the value starts */
+    char *str;  /* STRING (decoded, may hold NULs: see len) or RAW */
+    size_t len; /* bytes in str */
+    bool neg;   /* INT: value is -(u) */
+    uint64_t u; /* INT magnitude */
+    bool b;     /* BOOL */
+    size_t col; /* 1-based column where the value starts */
 };
 
 struct ctl_json_obj {

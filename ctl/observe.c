@@ -1,4 +1,5 @@
-/* ctl/observe.c — per-request glue: occurrence counting, replay or engine decision, fault accounting.
+/* ctl/observe.c — per-request glue: occurrence counting, replay or engine
+ * decision, fault accounting.
  *
  * Invariant: rq's getters run at most once per call (wrapped and cached
  * here), since the path walk behind get_path is the expensive part of a
@@ -75,12 +76,19 @@ bool ctl_decide(const struct ctl_observe *o, struct inj_engine *e,
     }
     ctl_stats_fault(o->stats, rq->op);
     if (o->trace) {
-        struct ctl_trace_event ev = {
-            .op = rq->op, .path = obs_path(&oc), .node = node, .pid = rq->pid,
-            .uid = rq->uid, .gid = rq->gid, .comm = obs_comm(&oc),
-            .occurrence = occ, .has_offset = rq->has_offset,
-            .has_size = rq->has_size, .offset = rq->offset, .size = rq->size,
-            .v = v};
+        struct ctl_trace_event ev = {.op = rq->op,
+                                     .path = obs_path(&oc),
+                                     .node = node,
+                                     .pid = rq->pid,
+                                     .uid = rq->uid,
+                                     .gid = rq->gid,
+                                     .comm = obs_comm(&oc),
+                                     .occurrence = occ,
+                                     .has_offset = rq->has_offset,
+                                     .has_size = rq->has_size,
+                                     .offset = rq->offset,
+                                     .size = rq->size,
+                                     .v = v};
         /* A failed trace write must not change the request's fate. */
         (void)ctl_trace_record(o->trace, &ev);
     }

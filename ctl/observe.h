@@ -1,4 +1,5 @@
-/* ctl/observe.h — one call per request that ties the engine to --trace, --replay and the fault stats.
+/* ctl/observe.h — one call per request that ties the engine to --trace,
+ * --replay and the fault stats.
  *
  * fs/ replaces its inj_engine_wants()/inj_decide() pair with
  * ctl_observe_wants()/ctl_decide(): with neither --trace nor --replay they

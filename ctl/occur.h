@@ -1,4 +1,5 @@
-/* ctl/occur.h — counts requests per (op, path): the occurrence numbers traces and replays key on.
+/* ctl/occur.h — counts requests per (op, path): the occurrence numbers traces
+ * and replays key on.
  *
  * Recording a trace and replaying it must number requests identically, so
  * both sides count every request of an op on a path from 1, in arrival

@@ -1,4 +1,5 @@
-/* ctl/protocol.c — snagctl/1 request parser: bytes in, struct ctl_request or a precise error out.
+/* ctl/protocol.c — snagctl/1 request parser: bytes in, struct ctl_request or a
+ * precise error out.
  *
  * Pure: no allocation, no globals written, no reads beyond len. Tokens are
  * separated by runs of spaces or tabs; `add` takes the rest of the line
@@ -147,7 +148,8 @@ static int parse_wait(const char *line, size_t len, size_t pos,
     if (!next_tok(line, len, &pos, &t))
         return fail(err, EINVAL, len + 1, "", 0,
                     "'wait' needs a rule id and a count: wait ID N "
-                    "[timeout=DURATION]%s", NULL);
+                    "[timeout=DURATION]%s",
+                    NULL);
     int rc = parse_id(&t, rq->id, err);
     if (rc)
         return rc;
@@ -166,13 +168,15 @@ static int parse_wait(const char *line, size_t len, size_t pos,
     if (t.n < sizeof(key) - 1 || memcmp(t.p, key, sizeof(key) - 1) != 0)
         return FAIL_TOK(t, EINVAL,
                         "unexpected argument for 'wait'; expected "
-                        "timeout=DURATION%s", NULL);
+                        "timeout=DURATION%s",
+                        NULL);
     rc = ctl_parse_duration(t.p + sizeof(key) - 1, t.n - (sizeof(key) - 1),
                             &rq->timeout_ns);
     if (rc)
         return FAIL_TOK(t, EINVAL,
                         "bad duration; expected an integer and ns, us, ms, "
-                        "s, m or h (e.g. timeout=5s)%s", NULL);
+                        "s, m or h (e.g. timeout=5s)%s",
+                        NULL);
     rq->has_timeout = true;
     return no_more(line, len, pos, "wait", err);
 }
@@ -193,7 +197,8 @@ static int parse_stats(const char *line, size_t len, size_t pos,
     else
         return FAIL_TOK(t, EINVAL,
                         "unknown stats format; expected text, json or "
-                        "prometheus%s", NULL);
+                        "prometheus%s",
+                        NULL);
     return no_more(line, len, pos, "stats", err);
 }
 
@@ -212,8 +217,8 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *rq,
         if ((c < 0x20 && c != '\t') || c == 0x7f) {
             char hex[8];
             snprintf(hex, sizeof(hex), "0x%02x", c);
-            return fail(err, EINVAL, i + 1, "", 0,
-                        "control byte %s in request", hex);
+            return fail(err, EINVAL, i + 1, "", 0, "control byte %s in request",
+                        hex);
         }
     }
 
@@ -230,7 +235,8 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *rq,
         if (t.n > 8 && d == t.n && memcmp(t.p, "snagctl/", 8) == 0)
             return FAIL_TOK(t, EPROTONOSUPPORT,
                             "unsupported protocol version; this server "
-                            "speaks %s", CTL_PROTO_NAME);
+                            "speaks %s",
+                            CTL_PROTO_NAME);
         return FAIL_TOK(t, EPROTO, "request must start with '%s'",
                         CTL_PROTO_NAME);
     }
@@ -246,7 +252,8 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *rq,
         return FAIL_TOK(t, EINVAL,
                         "unknown command; expected one of: version, help, "
                         "add, del, list, clear, stats, reload, wait, release, "
-                        "generation, trace%s", NULL);
+                        "generation, trace%s",
+                        NULL);
     rq->cmd = (enum ctl_cmd)cmd;
     const char *name = cmd_names[cmd];
 

@@ -1,4 +1,5 @@
-/* ctl/render.c — list and stats as JSON members, human text and Prometheus exposition.
+/* ctl/render.c — list and stats as JSON members, human text and Prometheus
+ * exposition.
  *
  * Invariant: renderers only read snapshots (inj_engine_snapshot, rule stats,
  * ctl_stats_snapshot); they never hold a lock the request path takes.
@@ -32,8 +33,7 @@ void ctl_render_list(struct ctl_buf *b, struct inj_rule *const *rules, size_t n)
                        (unsigned long long)st.bytes);
         ctl_buf_printf(&text, "%-16s %10llu %10llu  %s (%s)\n",
                        inj_rule_id(rules[i]), (unsigned long long)st.matched,
-                       (unsigned long long)st.fired,
-                       sp->text ? sp->text : "?",
+                       (unsigned long long)st.fired, sp->text ? sp->text : "?",
                        sp->origin ? sp->origin : "?");
     }
     ctl_buf_puts(b, "],\"text\":");
@@ -139,8 +139,10 @@ static void render_prometheus(struct ctl_server *s, struct ctl_buf *t,
         }
     }
     const char *h = "snagfs_op_latency_seconds";
-    ctl_buf_printf(t, "# HELP %s Time from request to reply, by op.\n"
-                      "# TYPE %s histogram\n", h, h);
+    ctl_buf_printf(t,
+                   "# HELP %s Time from request to reply, by op.\n"
+                   "# TYPE %s histogram\n",
+                   h, h);
     for (unsigned op = 0; op < INJ_OP_COUNT; op++) {
         const struct ctl_op_stats *o = &ss->op[op];
         uint64_t cum = 0;
@@ -148,7 +150,8 @@ static void render_prometheus(struct ctl_server *s, struct ctl_buf *t,
             cum += o->buckets[i];
             char le[32];
             if (i < CTL_LAT_NBOUNDS)
-                snprintf(le, sizeof(le), "%g", (double)ctl_lat_bounds_ns[i] / 1e9);
+                snprintf(le, sizeof(le), "%g",
+                         (double)ctl_lat_bounds_ns[i] / 1e9);
             else
                 snprintf(le, sizeof(le), "+Inf");
             ctl_buf_printf(t, "%s_bucket", h);
@@ -170,8 +173,9 @@ static void render_prometheus(struct ctl_server *s, struct ctl_buf *t,
 static void render_text(struct ctl_buf *t, const struct ctl_stats_snapshot *ss,
                         struct inj_rule **rules, size_t n, uint64_t gen)
 {
-    ctl_buf_printf(t, "uptime %.3fs, %llu in flight, generation %llu, "
-                      "%zu rules\n",
+    ctl_buf_printf(t,
+                   "uptime %.3fs, %llu in flight, generation %llu, "
+                   "%zu rules\n",
                    (double)ss->uptime_ns / 1e9,
                    (unsigned long long)ss->inflight, (unsigned long long)gen,
                    n);
@@ -223,14 +227,14 @@ static void render_json(struct ctl_buf *b, const struct ctl_stats_snapshot *ss,
     ctl_buf_puts(b, "],\"ops\":[");
     for (unsigned op = 0; op < INJ_OP_COUNT; op++) {
         const struct ctl_op_stats *o = &ss->op[op];
-        ctl_buf_printf(b, "%s{\"op\":\"%s\",\"requests\":%llu,\"errors\":%llu,"
-                          "\"faults\":%llu,\"latency_sum_ns\":%llu,"
-                          "\"buckets\":[",
-                       op ? "," : "", ctl_op_name(op),
-                       (unsigned long long)o->requests,
-                       (unsigned long long)o->errors,
-                       (unsigned long long)o->faults,
-                       (unsigned long long)o->latency_sum_ns);
+        ctl_buf_printf(
+            b,
+            "%s{\"op\":\"%s\",\"requests\":%llu,\"errors\":%llu,"
+            "\"faults\":%llu,\"latency_sum_ns\":%llu,"
+            "\"buckets\":[",
+            op ? "," : "", ctl_op_name(op), (unsigned long long)o->requests,
+            (unsigned long long)o->errors, (unsigned long long)o->faults,
+            (unsigned long long)o->latency_sum_ns);
         for (unsigned i = 0; i < CTL_LAT_NBUCKETS; i++)
             ctl_buf_printf(b, "%s%llu", i ? "," : "",
                            (unsigned long long)o->buckets[i]);

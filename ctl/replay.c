@@ -122,8 +122,8 @@ static int rp_line(struct ctl_replay *r, const char *s, size_t len,
     if (rc == -ENOMEM)
         return rc;
     if (rc)
-        return rp_err(errbuf, errsize, r->name, line, col, "malformed JSON: ",
-                      msg);
+        return rp_err(errbuf, errsize, r->name, line, col,
+                      "malformed JSON: ", msg);
     const char *m;
     const struct ctl_json_field *f;
     struct rp_fault fault = {.line = line};
@@ -150,13 +150,14 @@ static int rp_line(struct ctl_replay *r, const char *s, size_t len,
     const char *path = pf->type == CTL_JSON_STRING ? pf->str : "";
     size_t plen = pf->type == CTL_JSON_STRING ? pf->len : 0;
     if (memchr(path, '\0', plen)) {
-        rc = rp_err(errbuf, errsize, r->name, line, pf->col,
-                    "NUL byte in ", "\"path\"");
+        rc = rp_err(errbuf, errsize, r->name, line, pf->col, "NUL byte in ",
+                    "\"path\"");
         goto out;
     }
 
-    static const char *const req[] = {"occurrence", "match", "gen", "err",
-                                      "delay_ns", "short", "hang_ns", "stream"};
+    static const char *const req[] = {"occurrence", "match",    "gen",
+                                      "err",        "delay_ns", "short",
+                                      "hang_ns",    "stream"};
     uint64_t vals[8];
     for (int i = 0; i < 8; i++) {
         col = 1;
@@ -177,8 +178,8 @@ static int rp_line(struct ctl_replay *r, const char *s, size_t len,
     v->match_no = vals[1];
     v->generation = vals[2];
     if (vals[3] > 4095) {
-        rc = rp_err(errbuf, errsize, r->name, line, ctl_json_get(&o, "err")->col,
-                    "errno out of range", NULL);
+        rc = rp_err(errbuf, errsize, r->name, line,
+                    ctl_json_get(&o, "err")->col, "errno out of range", NULL);
         goto out;
     }
     v->err = (int)vals[3];
@@ -192,7 +193,8 @@ static int rp_line(struct ctl_replay *r, const char *s, size_t len,
         ctl_action_parse(f->str, f->len, &v->actions) != 0 || !v->actions) {
         rc = rp_err(errbuf, errsize, r->name, line, f ? f->col : 1,
                     "expected \"action\": a comma list of error, delay, "
-                    "short, corrupt, hang, lie", NULL);
+                    "short, corrupt, hang, lie",
+                    NULL);
         goto out;
     }
     if ((v->actions & INJ_ACT_ERROR) && v->err <= 0) {
@@ -283,8 +285,7 @@ static int rp_finish(struct ctl_replay *r, char *errbuf, size_t errsize)
                              (unsigned long long)k->faults[i].occurrence,
                              ctl_op_name(k->op));
                     return rp_err(errbuf, errsize, r->name, l, 1,
-                                  "fault recorded twice for occurrence ",
-                                  what);
+                                  "fault recorded twice for occurrence ", what);
                 }
             }
         }
@@ -313,8 +314,8 @@ int ctl_replay_load_text(const char *text, size_t len, const char *name,
                         "truncated line (no newline at end of file)", NULL);
             goto out_free;
         }
-        if (end > pos && (rc = rp_line(r, text + pos, end - pos, line, errbuf,
-                                       errsize)))
+        if (end > pos &&
+            (rc = rp_line(r, text + pos, end - pos, line, errbuf, errsize)))
             goto out_free;
         pos = end + 1;
     }
@@ -393,7 +394,8 @@ bool ctl_replay_lookup(struct ctl_replay *r, enum inj_op op, const char *path,
     struct rp_key *k = rp_find(r, op, path, len, ctl_occur_hash(op, path, len));
     if (!k)
         return false;
-    uint64_t n = atomic_fetch_add_explicit(&k->seen, 1, memory_order_relaxed) + 1;
+    uint64_t n =
+        atomic_fetch_add_explicit(&k->seen, 1, memory_order_relaxed) + 1;
     size_t lo = 0, hi = k->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;

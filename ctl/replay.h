@@ -25,8 +25,7 @@ int ctl_replay_load(const char *file, struct ctl_replay **out, char *errbuf,
 
 /* Same from memory; name is used in error messages. */
 int ctl_replay_load_text(const char *text, size_t len, const char *name,
-                         struct ctl_replay **out, char *errbuf,
-                         size_t errsize);
+                         struct ctl_replay **out, char *errbuf, size_t errsize);
 
 void ctl_replay_free(struct ctl_replay *r);
 

@@ -1,4 +1,5 @@
-/* ctl/rules.c — load rule sources (-r, -R, -p) into the engine, at startup and on reload.
+/* ctl/rules.c — load rule sources (-r, -R, -p) into the engine, at startup and
+ * on reload.
  *
  * Invariants: a load is all or nothing (one bad rule → the set is left as
  * it was); a rule whose id, origin and text did not change keeps its
@@ -52,8 +53,8 @@ static int parse_sources(const struct ctl_source *src, size_t n,
         if (src[i].kind == CTL_SRC_FILE) {
             rc = pol_parse_file(src[i].text, &one, &perr);
         } else {
-            rc = pol_parse_rule(src[i].text, "<rule>", (unsigned)(i + 1),
-                                &spec, &perr);
+            rc = pol_parse_rule(src[i].text, "<rule>", (unsigned)(i + 1), &spec,
+                                &perr);
             if (rc == 0) {
                 one.specs = malloc(sizeof(spec));
                 if (!one.specs) {
@@ -90,9 +91,9 @@ static int parse_sources(const struct ctl_source *src, size_t n,
     return 0;
 }
 
-int ctl_rules_load(struct inj_engine *e, const struct ctl_source *src,
-                   size_t n, bool keep_control, uint64_t *generation,
-                   size_t *n_rules, char *msg, size_t msgsize)
+int ctl_rules_load(struct inj_engine *e, const struct ctl_source *src, size_t n,
+                   bool keep_control, uint64_t *generation, size_t *n_rules,
+                   char *msg, size_t msgsize)
 {
     struct pol_rules all;
     int rc = parse_sources(src, n, &all, msg, msgsize);
@@ -142,9 +143,10 @@ int ctl_rules_load(struct inj_engine *e, const struct ctl_source *src,
             if (strcmp(inj_rule_id(rules[i]), inj_rule_id(rules[j])) == 0) {
                 const char *oi = inj_rule_spec(rules[i])->origin;
                 const char *oj = inj_rule_spec(rules[j])->origin;
-                snprintf(msg, msgsize, "%s: rule id '%s' is already used "
-                         "at %s", oj ? oj : "?", inj_rule_id(rules[j]),
-                         oi ? oi : "?");
+                snprintf(msg, msgsize,
+                         "%s: rule id '%s' is already used "
+                         "at %s",
+                         oj ? oj : "?", inj_rule_id(rules[j]), oi ? oi : "?");
                 rc = -EEXIST;
                 goto out_rules;
             }

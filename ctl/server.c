@@ -1,4 +1,5 @@
-/* ctl/server.c — control socket: bind, accept, peer check, per-client line buffers, one poll loop.
+/* ctl/server.c — control socket: bind, accept, peer check, per-client line
+ * buffers, one poll loop.
  *
  * Invariants: one thread owns every client and every socket; sockets are
  * non-blocking, so no client can stall another or the loop. A client has at
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +65,8 @@ static bool client_flush(struct ctl_server *s, struct ctl_client *c)
             if (errno == EINTR)
                 continue;
             if (c->out_off != start) {
-                c->deadline_ns = ctl_now_ns() +
-                                 (uint64_t)s->cfg.idle_ms * 1000000u;
+                c->deadline_ns =
+                    ctl_now_ns() + (uint64_t)s->cfg.idle_ms * 1000000u;
                 c->unread = 0;
             }
             return errno == EAGAIN || errno == EWOULDBLOCK;
@@ -131,15 +133,18 @@ static void accept_all(struct ctl_server *s, uint64_t now)
             char msg[128];
             snprintf(msg, sizeof(msg),
                      "uid %u may not control this mount (root and uid %u "
-                     "may)", (unsigned)cr.uid, (unsigned)s->cfg.allowed_uid);
+                     "may)",
+                     (unsigned)cr.uid, (unsigned)s->cfg.allowed_uid);
             ctl_server_log(s, "refused pid %d: %s", (int)cr.pid, msg);
             refuse(fd, EACCES, msg);
             continue;
         }
         if (s->nclients >= s->cfg.max_clients) {
             char msg[96];
-            snprintf(msg, sizeof(msg), "too many control clients (%u); "
-                     "try again later", s->cfg.max_clients);
+            snprintf(msg, sizeof(msg),
+                     "too many control clients (%u); "
+                     "try again later",
+                     s->cfg.max_clients);
             refuse(fd, EBUSY, msg);
             continue;
         }
@@ -208,8 +213,8 @@ static bool client_process(struct ctl_server *s, struct ctl_client *c,
             char msg[320];
             struct ctl_buf tok = {0};
             ctl_buf_json_str(&tok, perr.token, strlen(perr.token));
-            snprintf(msg, sizeof(msg), "column %zu: %s%s%s", perr.col,
-                     perr.msg, perr.token[0] ? " at " : "",
+            snprintf(msg, sizeof(msg), "column %zu: %s%s%s", perr.col, perr.msg,
+                     perr.token[0] ? " at " : "",
                      perr.token[0] ? ctl_buf_str(&tok) : "");
             ctl_buf_free(&tok);
             ctl_resp_err(&c->out, true, inj_engine_generation(s->cfg.engine),
@@ -239,8 +244,8 @@ static bool client_read(struct ctl_server *s, struct ctl_client *c)
 {
     size_t cap = s->cfg.max_line + 2;
     while (c->in_len < cap) {
-        ssize_t n = recv(c->fd, c->in + c->in_len, cap - c->in_len,
-                         MSG_DONTWAIT);
+        ssize_t n =
+            recv(c->fd, c->in + c->in_len, cap - c->in_len, MSG_DONTWAIT);
         if (n > 0) {
             c->in_len += (size_t)n;
             continue;
@@ -284,8 +289,7 @@ static void *server_main(void *arg)
         unsigned n = 0;
         pfd[n++] = (struct pollfd){.fd = s->evfd, .events = POLLIN};
         bool paused = now < s->accept_pause_until;
-        pfd[n++] = (struct pollfd){.fd = s->lfd,
-                                   .events = paused ? 0 : POLLIN};
+        pfd[n++] = (struct pollfd){.fd = s->lfd, .events = paused ? 0 : POLLIN};
         int timeout = paused ? 100 : -1;
         bool any_wait = false;
         for (unsigned i = 0; i < s->cfg.max_clients; i++) {
@@ -380,8 +384,10 @@ static int bind_socket(struct ctl_server *s, char *errbuf, size_t errsize)
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     size_t len = strlen(s->socket_path);
     if (len >= sizeof(sa.sun_path)) {
-        snprintf(errbuf, errsize, "control socket path longer than %zu "
-                 "bytes: %s", sizeof(sa.sun_path) - 1, s->socket_path);
+        snprintf(errbuf, errsize,
+                 "control socket path longer than %zu "
+                 "bytes: %s",
+                 sizeof(sa.sun_path) - 1, s->socket_path);
         return -ENAMETOOLONG;
     }
     memcpy(sa.sun_path, s->socket_path, len + 1);
@@ -406,8 +412,10 @@ static int bind_socket(struct ctl_server *s, char *errbuf, size_t errsize)
                 goto out_errno;
             if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
                 (st.st_mode & 022)) {
-                snprintf(errbuf, errsize, "%s: not a directory owned by us "
-                         "and closed to others; refusing to use it", dir);
+                snprintf(errbuf, errsize,
+                         "%s: not a directory owned by us "
+                         "and closed to others; refusing to use it",
+                         dir);
                 close(fd);
                 return -EPERM;
             }
@@ -429,8 +437,10 @@ static int bind_socket(struct ctl_server *s, char *errbuf, size_t errsize)
                    errno != ECONNREFUSED;
         close(probe);
         if (live) {
-            snprintf(errbuf, errsize, "%s: another daemon is serving this "
-                     "control socket", s->socket_path);
+            snprintf(errbuf, errsize,
+                     "%s: another daemon is serving this "
+                     "control socket",
+                     s->socket_path);
             close(fd);
             return -EADDRINUSE;
         }
@@ -523,7 +533,15 @@ int ctl_server_start(const struct ctl_config *cfg, struct ctl_server **out,
     }
     if ((rc = bind_socket(s, errbuf, errsize)))
         goto out_free;
-    if ((rc = -pthread_create(&s->thread, NULL, server_main, s))) {
+    /* The thread takes no async signals: SIGINT/SIGTERM must keep reaching
+     * the FUSE threads (libfuse relies on interrupting their read), and a
+     * SIGHUP handler may run anywhere since it only pokes the eventfd. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    rc = -pthread_create(&s->thread, NULL, server_main, s);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc) {
         snprintf(errbuf, errsize, "control: thread: %s", strerror(-rc));
         unlink(s->socket_path);
         goto out_free;

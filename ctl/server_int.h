@@ -1,4 +1,5 @@
-/* ctl/server_int.h — internals shared by the control server's files (not installed, not for fs/).
+/* ctl/server_int.h — internals shared by the control server's files (not
+ * installed, not for fs/).
  *
  * Lock order: ctl_server.mu (rule-set mutations) is the only server lock
  * and is never held across a socket write or a hook call that may block.
@@ -43,7 +44,7 @@ struct ctl_server {
     ino_t sock_ino;
     pthread_t thread;
     atomic_bool stop, reload;
-    pthread_mutex_t mu; /* serialises rule-set mutations */
+    pthread_mutex_t mu;          /* serialises rule-set mutations */
     struct ctl_client **clients; /* cfg.max_clients slots, NULL when free */
     unsigned nclients;
     uint64_t accept_pause_until; /* server thread only: EMFILE back-off */
@@ -60,10 +61,10 @@ void ctl_wait_check(struct ctl_server *s, struct ctl_client *c, uint64_t now,
 void ctl_wait_disarm(struct ctl_client *c);
 
 /* Response lines: {"v":1,"ok":...,"gen":G ... }\n */
-void ctl_resp_ok(struct ctl_buf *b, uint64_t gen);          /* opens */
-void ctl_resp_end(struct ctl_buf *b);                       /* closes + \n */
+void ctl_resp_ok(struct ctl_buf *b, uint64_t gen); /* opens */
+void ctl_resp_end(struct ctl_buf *b);              /* closes + \n */
 void ctl_resp_err(struct ctl_buf *b, bool with_gen, uint64_t gen, int err,
-                  const char *msg);                         /* complete */
+                  const char *msg); /* complete */
 const char *ctl_errno_name(int err);
 
 /* Renderers for list and stats (render.c), appending fields to an open

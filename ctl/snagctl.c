@@ -1,4 +1,5 @@
-/* ctl/snagctl.c — snagctl: send one snagctl/1 request to a mount's control socket, print the answer.
+/* ctl/snagctl.c — snagctl: send one snagctl/1 request to a mount's control
+ * socket, print the answer.
  *
  * Invariant: snagctl never stats or opens anything inside the mountpoint
  * (that would hang on a wedged mount); -m only resolves the mountpoint's
@@ -25,25 +26,24 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: snagctl [-m MOUNTPOINT | -S SOCKET] [--json] COMMAND\n"
-            "commands:\n"
-            "  add RULE             add a rule; prints its id\n"
-            "  del ID               remove a rule\n"
-            "  list                 rules with matched/fired counts\n"
-            "  clear                remove every rule\n"
-            "  stats [--json | --prometheus]\n"
-            "  reload               re-read the rules files (as SIGHUP)\n"
-            "  wait ID N [--timeout D]\n"
-            "                       until rule ID has fired N times; exit 1 "
-            "on timeout\n"
-            "  release ID           free requests hung by rule ID\n"
-            "  generation           the rule-set generation\n"
-            "  trace                the --trace file and its line count\n"
-            "  version | help\n"
-            "Without -m or -S: $SNAGFS_CONTROL, else $SNAGFS_MOUNT.\n"
-            "Exit status: 0 ok, 1 command failed, 2 usage or connection "
-            "error.\n");
+    fprintf(f, "usage: snagctl [-m MOUNTPOINT | -S SOCKET] [--json] COMMAND\n"
+               "commands:\n"
+               "  add RULE             add a rule; prints its id\n"
+               "  del ID               remove a rule\n"
+               "  list                 rules with matched/fired counts\n"
+               "  clear                remove every rule\n"
+               "  stats [--json | --prometheus]\n"
+               "  reload               re-read the rules files (as SIGHUP)\n"
+               "  wait ID N [--timeout D]\n"
+               "                       until rule ID has fired N times; exit 1 "
+               "on timeout\n"
+               "  release ID           free requests hung by rule ID\n"
+               "  generation           the rule-set generation\n"
+               "  trace                the --trace file and its line count\n"
+               "  version | help\n"
+               "Without -m or -S: $SNAGFS_CONTROL, else $SNAGFS_MOUNT.\n"
+               "Exit status: 0 ok, 1 command failed, 2 usage or connection "
+               "error.\n");
 }
 
 static int connect_to(const char *path)
@@ -163,7 +163,7 @@ static int build_request(int argc, char **argv, struct ctl_buf *req,
             return -1;
         ctl_buf_printf(req, "%s %s", cmd, argv[1]);
     } else {
-        static const char *const bare[] = {"list", "clear", "reload",
+        static const char *const bare[] = {"list",       "clear", "reload",
                                            "generation", "trace", "version",
                                            "help"};
         bool known = false;
@@ -197,7 +197,8 @@ static void print_ok(const char *cmd, const struct ctl_json_obj *o)
     } else if (strcmp(cmd, "release") == 0) {
         printf("released %llu\n", jnum(o, "released"));
     } else if (strcmp(cmd, "version") == 0) {
-        printf("%s snagfs %s\n", jstr(o, "protocol") ? jstr(o, "protocol") : "?",
+        printf("%s snagfs %s\n",
+               jstr(o, "protocol") ? jstr(o, "protocol") : "?",
                jstr(o, "version") ? jstr(o, "version") : "?");
     } else if (strcmp(cmd, "trace") == 0) {
         const char *t = jstr(o, "trace");
@@ -225,11 +226,21 @@ int main(int argc, char **argv)
     /* '+': stop at the command so its own options (--timeout) stay put. */
     while ((c = getopt_long(argc, argv, "+m:S:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': mount = optarg; break;
-        case 'S': sock = optarg; break;
-        case 'j': raw_json = true; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
+        case 'm':
+            mount = optarg;
+            break;
+        case 'S':
+            sock = optarg;
+            break;
+        case 'j':
+            raw_json = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind >= argc || (mount && sock)) {
@@ -282,8 +293,8 @@ int main(int argc, char **argv)
     /* The server answers everything but wait promptly; a silent server is a
      * broken one, so do not hang a test script on it. */
     if (strcmp(cmd, "wait") != 0 || has_wait) {
-        uint64_t ns = (strcmp(cmd, "wait") == 0 ? wait_ns : 0) +
-                      UINT64_C(30000000000);
+        uint64_t ns =
+            (strcmp(cmd, "wait") == 0 ? wait_ns : 0) + UINT64_C(30000000000);
         struct timeval tv = {.tv_sec = (time_t)(ns / 1000000000u)};
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     }

@@ -13,7 +13,8 @@
 #include <time.h>
 
 #define CTL_LAT_ELEM(ns) UINT64_C(ns),
-const uint64_t ctl_lat_bounds_ns[CTL_LAT_NBOUNDS] = {CTL_LAT_BOUNDS(CTL_LAT_ELEM)};
+const uint64_t ctl_lat_bounds_ns[CTL_LAT_NBOUNDS] = {
+    CTL_LAT_BOUNDS(CTL_LAT_ELEM)};
 
 struct op_counters {
     /* Each op on its own cache lines so ops recorded by different worker
@@ -86,7 +87,8 @@ unsigned ctl_stats_bucket(uint64_t ns)
     return lo;
 }
 
-void ctl_stats_record(struct ctl_stats *st, enum inj_op op, uint64_t ns, int err)
+void ctl_stats_record(struct ctl_stats *st, enum inj_op op, uint64_t ns,
+                      int err)
 {
     if (!st || (unsigned)op >= INJ_OP_COUNT)
         return;

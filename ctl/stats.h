@@ -1,4 +1,5 @@
-/* ctl/stats.h — per-op request, error and latency counters that fs/ records lock-free.
+/* ctl/stats.h — per-op request, error and latency counters that fs/ records
+ * lock-free.
  *
  * fs/ owns one struct ctl_stats per mount and records every reply on it;
  * the control server reads snapshots. Recording is a handful of relaxed
@@ -16,11 +17,13 @@
 
 /* Latency histogram upper bounds in ns (inclusive, Prometheus "le"); a last
  * implicit bucket holds everything slower (+Inf). */
+/* clang-format off */
 #define CTL_LAT_BOUNDS(X)                                                      \
-    X(10000) X(50000) X(100000) X(250000) X(500000) X(1000000) X(2500000)      \
-    X(5000000) X(10000000) X(25000000) X(50000000) X(100000000)                \
-    X(250000000) X(500000000) X(1000000000) X(2500000000) X(5000000000)        \
-    X(10000000000)
+    X(10000) X(50000) X(100000) X(250000) X(500000)                            \
+    X(1000000) X(2500000) X(5000000) X(10000000) X(25000000)                   \
+    X(50000000) X(100000000) X(250000000) X(500000000)                         \
+    X(1000000000) X(2500000000) X(5000000000) X(10000000000)
+/* clang-format on */
 #define CTL_LAT_COUNT_ONE(ns) +1
 #define CTL_LAT_NBOUNDS (0 CTL_LAT_BOUNDS(CTL_LAT_COUNT_ONE))
 #define CTL_LAT_NBUCKETS (CTL_LAT_NBOUNDS + 1)
@@ -50,7 +53,8 @@ void ctl_stats_free(struct ctl_stats *st);
 
 /* Record one finished request: its latency and the errno it was answered
  * with (0, positive or negative: only "nonzero" matters). */
-void ctl_stats_record(struct ctl_stats *st, enum inj_op op, uint64_t ns, int err);
+void ctl_stats_record(struct ctl_stats *st, enum inj_op op, uint64_t ns,
+                      int err);
 
 /* Convenience pair that also keeps the in-flight gauge: begin returns the
  * start time (CLOCK_MONOTONIC ns) to hand to end. */

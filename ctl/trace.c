@@ -144,8 +144,9 @@ void ctl_trace_format(struct ctl_buf *b, const struct ctl_trace_event *ev,
     snprintf(tbuf + tl, sizeof(tbuf) - tl, ".%06uZ",
              (unsigned)(wall_ns % 1000000000u / 1000u));
 
-    ctl_buf_printf(b, "{\"v\":%d,\"seq\":%llu,\"mono_ns\":%llu,"
-                      "\"wall_ns\":%llu,\"time\":\"%s\",\"op\":\"%s\",\"path\":",
+    ctl_buf_printf(b,
+                   "{\"v\":%d,\"seq\":%llu,\"mono_ns\":%llu,"
+                   "\"wall_ns\":%llu,\"time\":\"%s\",\"op\":\"%s\",\"path\":",
                    CTL_TRACE_VERSION, (unsigned long long)seq,
                    (unsigned long long)mono_ns, (unsigned long long)wall_ns,
                    tbuf, ctl_op_name(ev->op));
@@ -157,8 +158,9 @@ void ctl_trace_format(struct ctl_buf *b, const struct ctl_trace_event *ev,
                    ev->uid, ev->gid, (unsigned long long)ev->occurrence);
     ctl_buf_json_cstr(b, v->rule_id);
     const char *ename = v->err ? strerrorname_np(v->err) : NULL;
-    ctl_buf_printf(b, ",\"match\":%llu,\"gen\":%llu,\"action\":\"%s\","
-                      "\"errno\":",
+    ctl_buf_printf(b,
+                   ",\"match\":%llu,\"gen\":%llu,\"action\":\"%s\","
+                   "\"errno\":",
                    (unsigned long long)v->match_no,
                    (unsigned long long)v->generation,
                    ctl_action_names(v->actions, acts, sizeof(acts)));
@@ -173,8 +175,9 @@ void ctl_trace_format(struct ctl_buf *b, const struct ctl_trace_event *ev,
     else
         ctl_buf_puts(b, ",\"size\":null");
     unsigned c = (unsigned)v->corrupt < 4 ? (unsigned)v->corrupt : 0;
-    ctl_buf_printf(b, ",\"delay_ns\":%llu,\"short\":%llu,\"corrupt\":\"%s\","
-                      "\"hang_ns\":%llu,\"stream\":%llu}\n",
+    ctl_buf_printf(b,
+                   ",\"delay_ns\":%llu,\"short\":%llu,\"corrupt\":\"%s\","
+                   "\"hang_ns\":%llu,\"stream\":%llu}\n",
                    (unsigned long long)v->delay_ns,
                    (unsigned long long)v->short_len, corrupt_names[c],
                    (unsigned long long)v->hang_ns,

@@ -26,7 +26,7 @@ struct ctl_trace_event {
     const char *path; /* relative to the mount root, "/a/b"; NULL if unknown */
     uint64_t node;    /* FUSE node id */
     uint32_t pid, uid, gid;
-    const char *comm; /* NULL if unknown */
+    const char *comm;    /* NULL if unknown */
     uint64_t occurrence; /* of (op, path), from ctl_trace_occurrence() */
     bool has_offset, has_size;
     uint64_t offset, size;

@@ -6,9 +6,10 @@
  *    (lock-free inside).
  *  - Every handler replies exactly once. Errors are -errno values until
  *    fs_reply_status(), the one place that turns them into fuse_reply_err().
- *  - Regular-file handles: fi->fh is the backing fd. Directory handles:
- *    fi->fh is a struct fs_dir pointer. Handlers never mix the two (they look
- *    at the node's type, not at fi).
+ *  - Regular-file handles: fi->fh is the backing fd + 1. Directory
+ *    handles: fi->fh is a struct fs_dir pointer. Either may be 0 (no
+ *    handle) once the kernel stopped sending open/opendir after ENOSYS.
+ *    Handlers never mix the two (they look at the node's type).
  */
 #ifndef SNAG_FS_FS_H
 #define SNAG_FS_FS_H
@@ -20,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "inode.h"
 #include "options.h"
@@ -77,6 +79,18 @@ int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
 
 /* "/proc/self/fd/N" for a node's O_PATH fd. */
 void fs_proc_path(char buf[64], int fd);
+
+/* The backing fd for an open-file request (ops_file.c). fi->fh holds the
+ * fd + 1; 0 means no handle (the kernel stopped sending open after one
+ * answered ENOSYS), and then a private fd is opened on the node and *tmp
+ * set, to be closed with fs_file_done(). Returns the fd or -errno. */
+int fs_file_fd(fuse_req_t req, fuse_ino_t ino, const struct fuse_file_info *fi,
+               int *tmp);
+static inline void fs_file_done(int tmp)
+{
+    if (tmp >= 0)
+        close(tmp);
+}
 
 /* Credentials of the caller around a creating syscall (creds.c). */
 struct fs_creds {

@@ -32,13 +32,17 @@ void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct stat st;
     struct inj_verdict v;
     struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam_op(req, INJ_OP_GETATTR, n, NULL, &v);
     if (rc == 0)
         rc = stat_node(n, &st);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     fuse_reply_attr(req, &st, fs_ctx_of(req)->timeout);
 }
 
@@ -102,9 +106,11 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
     struct stat st;
     struct inj_verdict v;
     struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
-    int fd = (fi && n->type == S_IFREG) ? (int)fi->fh : -1;
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
+    int fd = (fi && fi->fh && n->type == S_IFREG) ? (int)(fi->fh - 1) : -1;
     int rc =
         fs_seam(req, INJ_OP_SETATTR, n, NULL,
                 (to_set & FUSE_SET_ATTR_SIZE) ? attr->st_size : FS_SEAM_NONE,
@@ -113,8 +119,10 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
         rc = do_setattr(n, fd, attr, to_set);
     if (rc == 0)
         rc = stat_node(n, &st);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     fuse_reply_attr(req, &st, fs_ctx_of(req)->timeout);
 }
 
@@ -123,16 +131,24 @@ void fs_readlink(fuse_req_t req, fuse_ino_t ino)
     char buf[PATH_MAX + 1];
     struct inj_verdict v;
     struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam_op(req, INJ_OP_READLINK, n, NULL, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     ssize_t len = readlinkat(n->fd, "", buf, sizeof(buf));
-    if (len < 0)
-        return fs_reply_status(req, -errno);
-    if ((size_t)len >= sizeof(buf))
-        return fs_reply_status(req, -ENAMETOOLONG);
+    if (len < 0) {
+        fs_reply_status(req, -errno);
+        return;
+    }
+    if ((size_t)len >= sizeof(buf)) {
+        fs_reply_status(req, -ENAMETOOLONG);
+        return;
+    }
     buf[len] = '\0';
     fuse_reply_readlink(req, buf);
 }
@@ -147,8 +163,10 @@ void fs_statfs(fuse_req_t req, fuse_ino_t ino)
     int rc = fs_seam_op(req, INJ_OP_STATFS, n, NULL, &v);
     if (rc == 0)
         rc = fstatvfs(n->fd, &sv) < 0 ? -errno : 0;
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     fuse_reply_statfs(req, &sv);
 }
 
@@ -156,8 +174,10 @@ void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
     struct inj_verdict v;
     struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam_op(req, INJ_OP_ACCESS, n, NULL, &v);
     if (rc == 0 && !fs_seam_lie(&v))
         rc = faccessat(n->fd, "", mask, AT_EMPTY_PATH | AT_EACCESS) < 0 ? -errno

@@ -2,8 +2,10 @@
  *
  * Invariants:
  *  - fi->fh is a struct fs_dir owned by the open directory and freed in
- *    fs_releasedir. Its stream position is protected by d->lock (two
- *    threads may read the same open directory).
+ *    fs_releasedir; 0 (no handle, after opendir answered ENOSYS) makes each
+ *    readdir use a private stream positioned by the offset cookie. Its stream
+ * position is protected by d->lock (two threads may read the same open
+ * directory).
  *  - readdirplus takes one kernel reference for every entry it returns
  *    except "." and ".." (sent without a nodeid, so the kernel takes none);
  *    an entry that does not fit is forgotten again before replying.
@@ -33,48 +35,62 @@ static struct fs_dir *dir_of(struct fuse_file_info *fi)
     return (struct fs_dir *)(uintptr_t)fi->fh;
 }
 
-void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/* Open a directory stream on node n. Returns 0 and *out, or -errno. */
+static int dir_open(struct fs_ctx *fs, struct fs_inode *n, struct fs_dir **out)
 {
-    struct fs_ctx *fs = fs_ctx_of(req);
-    struct inj_verdict v;
-    struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
-    int rc = fs_seam(req, INJ_OP_OPENDIR, n, NULL, FS_SEAM_NONE, FS_SEAM_NONE,
-                     (uint32_t)fi->flags, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
-
     struct fs_dir *d = calloc(1, sizeof(*d));
     if (!d)
-        return fs_reply_status(req, -ENOMEM);
+        return -ENOMEM;
     int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
     int fd = openat(n->fd, ".", flags | (fs->noatime ? O_NOATIME : 0));
     if (fd < 0 && errno == EPERM && fs->noatime)
         fd = openat(n->fd, ".", flags);
-    if (fd < 0) {
-        rc = -errno;
+    if (fd < 0)
         goto out_free;
-    }
     d->dp = fdopendir(fd);
-    if (!d->dp) {
-        rc = -errno;
-        close(fd);
-        goto out_free;
-    }
+    if (!d->dp)
+        goto out_close;
     pthread_mutex_init(&d->lock, NULL);
+    *out = d;
+    return 0;
+
+out_close:
+    close(fd);
+out_free:
+    free(d);
+    return -errno;
+}
+
+static void dir_close(struct fs_dir *d)
+{
+    closedir(d->dp);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct fs_ctx *fs = fs_ctx_of(req);
+    struct inj_verdict v;
+    struct fs_dir *d;
+    struct fs_inode *n = fs_node(req, ino);
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
+    int rc = fs_seam(req, INJ_OP_OPENDIR, n, NULL, FS_SEAM_NONE, FS_SEAM_NONE,
+                     (uint32_t)fi->flags, &v);
+    if (rc == 0)
+        rc = dir_open(fs, n, &d);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     fi->fh = (uint64_t)(uintptr_t)d;
     if (fs->keep_cache)
         fi->cache_readdir = 1;
-    if (fuse_reply_open(req, fi) == -ENOENT) {
-        closedir(d->dp);
-        free(d);
-    }
-    return;
-
-out_free:
-    free(d);
-    fs_reply_status(req, rc);
+    if (fuse_reply_open(req, fi) == -ENOENT)
+        dir_close(d); /* interrupted: no releasedir will come */
 }
 
 static bool is_dot(const char *name)
@@ -89,15 +105,35 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fs_dir *d = dir_of(fi);
     struct inj_verdict v;
     struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam(req, INJ_OP_READDIR, n, NULL, off, (int64_t)size,
                      FS_SEAM_NONE, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
+    /* No handle (opendir answered ENOSYS once): a private stream,
+     * positioned by the offset cookie, for this request only. */
+    struct fs_dir *tmp = NULL;
+    if (!d) {
+        rc = dir_open(fs, n, &tmp);
+        if (rc < 0) {
+            fs_reply_status(req, rc);
+            return;
+        }
+        d = tmp;
+        d->offset = -1;
+    }
     char *buf = malloc(size);
-    if (!buf)
-        return fs_reply_status(req, -ENOMEM);
+    if (!buf) {
+        if (tmp)
+            dir_close(tmp);
+        fs_reply_status(req, -ENOMEM);
+        return;
+    }
     size_t rem = size;
     char *p = buf;
 
@@ -157,6 +193,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         d->offset = next;
     }
     pthread_mutex_unlock(&d->lock);
+    if (tmp)
+        dir_close(tmp);
 
     if (rc < 0 && rem == size)
         fs_reply_status(req, rc);
@@ -183,9 +221,8 @@ void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct fs_dir *d = dir_of(fi);
     int rc = fs_seam_ino(req, INJ_OP_RELEASEDIR, ino, FS_SEAM_NONE,
                          FS_SEAM_NONE, &v);
-    closedir(d->dp);
-    pthread_mutex_destroy(&d->lock);
-    free(d);
+    if (d)
+        dir_close(d);
     fs_reply_status(req, rc);
 }
 
@@ -193,11 +230,20 @@ void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
                  struct fuse_file_info *fi)
 {
     struct inj_verdict v;
+    struct fs_dir *d = dir_of(fi);
     int rc =
         fs_seam_ino(req, INJ_OP_FSYNCDIR, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
     if (rc == 0 && !fs_seam_lie(&v)) {
-        int fd = dirfd(dir_of(fi)->dp);
-        rc = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+        struct fs_inode *n = d ? NULL : fs_node(req, ino);
+        int fd = d ? dirfd(d->dp)
+                   : (n ? openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                        : -1);
+        if (fd < 0)
+            rc = n || d ? -errno : -ESTALE;
+        else
+            rc = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+        if (!d && fd >= 0)
+            close(fd);
     }
     fs_reply_status(req, rc);
 }

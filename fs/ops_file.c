@@ -1,8 +1,10 @@
 /* fs/ops_file.c — open-file ops: open, create, read, write, sync, fallocate.
  *
  * Invariants:
- *  - fi->fh is the backing fd of a regular file, owned by the handle and
- *    closed exactly once, in fs_release (whatever the verdict says).
+ *  - fi->fh is the backing fd + 1 of a regular file, owned by the handle
+ *    and closed exactly once, in fs_release (whatever the verdict says).
+ *    fi->fh == 0 means no handle (the kernel sends that after an open
+ *    answered ENOSYS): such requests use a private fd (fs_file_fd()).
  *  - The backing fd never carries O_DIRECT: the daemon's buffers (and
  *    splice pipes) cannot honour its alignment rules, and the kernel side of
  *    the mount already bypasses the page cache for O_DIRECT callers.
@@ -49,9 +51,35 @@ static int open_backing(int dirfd, const char *path, int flags, mode_t mode)
 
 static void fill_fi(const struct fs_ctx *fs, struct fuse_file_info *fi, int fd)
 {
-    fi->fh = (uint64_t)fd;
+    fi->fh = (uint64_t)fd + 1; /* 0 is "no handle", see fs_file_fd() */
     fi->direct_io = fs->direct_io;
     fi->keep_cache = fs->keep_cache;
+}
+
+int fs_file_fd(fuse_req_t req, fuse_ino_t ino, const struct fuse_file_info *fi,
+               int *tmp)
+{
+    *tmp = -1;
+    if (fi && fi->fh)
+        return (int)(fi->fh - 1);
+    /* No handle: the kernel stopped sending open after one answered
+     * ENOSYS (an injected fault can do that). Serve the request from a
+     * private fd on the node. */
+    struct fs_inode *n = fs_node(req, ino);
+    if (!n)
+        return -ESTALE;
+    if (n->type != S_IFREG)
+        return -EBADF;
+    char proc[64];
+    fs_proc_path(proc, n->fd);
+    int fd = open(proc, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && (errno == EROFS || errno == EPERM || errno == EACCES ||
+                   errno == ETXTBSY))
+        fd = open(proc, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    *tmp = fd;
+    return fd;
 }
 
 void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -60,16 +88,22 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct inj_verdict v;
     char proc[64];
     struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam(req, INJ_OP_OPEN, n, NULL, FS_SEAM_NONE, FS_SEAM_NONE,
                      (uint32_t)fi->flags, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     fs_proc_path(proc, n->fd);
     int fd = open_backing(AT_FDCWD, proc, backing_flags(fs, fi->flags), 0);
-    if (fd < 0)
-        return fs_reply_status(req, fd);
+    if (fd < 0) {
+        fs_reply_status(req, fd);
+        return;
+    }
     fill_fi(fs, fi, fd);
     if (fuse_reply_open(req, fi) == -ENOENT)
         close(fd); /* interrupted: no release will come */
@@ -83,24 +117,33 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
     struct inj_verdict v;
     struct fs_creds c;
     struct fs_inode *p = fs_node(req, parent);
-    if (!p)
-        return fs_reply_status(req, -ESTALE);
+    if (!p) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam(req, INJ_OP_CREATE, p, name, FS_SEAM_NONE, FS_SEAM_NONE,
                      (uint32_t)fi->flags, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     rc = fs_creds_enter(fs, req, &c);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     int fd =
         open_backing(p->fd, name, backing_flags(fs, fi->flags) | O_CREAT, mode);
     fs_creds_leave(fs, &c);
-    if (fd < 0)
-        return fs_reply_status(req, fd);
+    if (fd < 0) {
+        fs_reply_status(req, fd);
+        return;
+    }
     rc = fs_do_lookup(fs, p, name, &e);
     if (rc < 0) {
         close(fd);
-        return fs_reply_status(req, rc);
+        fs_reply_status(req, rc);
+        return;
     }
     fill_fi(fs, fi, fd);
     if (fuse_reply_create(req, &e, fi) == -ENOENT)
@@ -129,30 +172,36 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
              struct fuse_file_info *fi)
 {
     struct inj_verdict v;
-    int fd = (int)fi->fh;
+    int tmp;
     int rc = fs_seam_ino(req, INJ_OP_READ, ino, off, (int64_t)size, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
+    int fd = fs_file_fd(req, ino, fi, &tmp);
+    if (fd < 0) {
+        fs_reply_status(req, fd);
+        return;
+    }
     size = fs_seam_len(&v, size);
     if (fs_seam_corrupts(&v)) {
         char *buf = malloc(size ? size : 1);
-        if (!buf)
-            return fs_reply_status(req, -ENOMEM);
-        ssize_t got = pread_full(fd, buf, size, off);
+        ssize_t got = buf ? pread_full(fd, buf, size, off) : -ENOMEM;
         if (got < 0) {
-            free(buf);
-            return fs_reply_status(req, (int)got);
+            fs_reply_status(req, (int)got);
+        } else {
+            fs_seam_corrupt(&v, buf, (size_t)got);
+            fuse_reply_buf(req, buf, (size_t)got);
         }
-        fs_seam_corrupt(&v, buf, (size_t)got);
-        fuse_reply_buf(req, buf, (size_t)got);
         free(buf);
-        return;
+    } else {
+        struct fuse_bufvec b = FUSE_BUFVEC_INIT(size);
+        b.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+        b.buf[0].fd = fd;
+        b.buf[0].pos = off;
+        fuse_reply_data(req, &b, FUSE_BUF_SPLICE_MOVE);
     }
-    struct fuse_bufvec b = FUSE_BUFVEC_INIT(size);
-    b.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-    b.buf[0].fd = fd;
-    b.buf[0].pos = off;
-    fuse_reply_data(req, &b, FUSE_BUF_SPLICE_MOVE);
+    fs_file_done(tmp);
 }
 
 /* Pull the whole request payload into memory, then write len bytes of it
@@ -218,21 +267,27 @@ void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
                   off_t off, struct fuse_file_info *fi)
 {
     struct inj_verdict v;
-    int fd = (int)fi->fh;
+    int tmp;
     size_t size = fuse_buf_size(bufv);
     int rc = fs_seam_ino(req, INJ_OP_WRITE, ino, off, (int64_t)size, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     if (fs_seam_lie(&v)) {
         fuse_reply_write(req, size);
         return;
     }
+    int fd = fs_file_fd(req, ino, fi, &tmp);
+    if (fd < 0) {
+        fs_reply_status(req, fd);
+        return;
+    }
     size_t len = fs_seam_len(&v, size);
-    ssize_t res;
-    rc = kill_privs(req, fd);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
-    if (len < size || fs_seam_corrupts(&v)) {
+    ssize_t res = kill_privs(req, fd);
+    if (res < 0) {
+        /* nothing written */
+    } else if (len < size || fs_seam_corrupts(&v)) {
         res = write_via_memory(fd, bufv, size, len, off, &v);
     } else {
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
@@ -241,9 +296,11 @@ void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
         out.buf[0].pos = off;
         res = fuse_buf_copy(&out, bufv, 0);
     }
+    fs_file_done(tmp);
     if (res < 0)
-        return fs_reply_status(req, (int)res);
-    fuse_reply_write(req, (size_t)res);
+        fs_reply_status(req, (int)res);
+    else
+        fuse_reply_write(req, (size_t)res);
 }
 
 void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -251,10 +308,10 @@ void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct inj_verdict v;
     int rc =
         fs_seam_ino(req, INJ_OP_FLUSH, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
-    if (rc == 0 && !fs_seam_lie(&v)) {
+    if (rc == 0 && !fs_seam_lie(&v) && fi->fh) {
         /* Closing a duplicate drops POSIX locks and makes network
          * filesystems report delayed write errors, as close(2) would. */
-        int dfd = dup((int)fi->fh);
+        int dfd = dup((int)(fi->fh - 1));
         rc = dfd < 0 ? -errno : (close(dfd) < 0 ? -errno : 0);
     }
     fs_reply_status(req, rc);
@@ -265,7 +322,8 @@ void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct inj_verdict v;
     int rc =
         fs_seam_ino(req, INJ_OP_RELEASE, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
-    close((int)fi->fh); /* always: the handle is gone either way */
+    if (fi->fh)
+        close((int)(fi->fh - 1)); /* always: the handle is gone either way */
     fs_reply_status(req, rc);
 }
 
@@ -273,11 +331,16 @@ void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
               struct fuse_file_info *fi)
 {
     struct inj_verdict v;
+    int tmp;
     int rc =
         fs_seam_ino(req, INJ_OP_FSYNC, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
     if (rc == 0 && !fs_seam_lie(&v)) {
-        int fd = (int)fi->fh;
-        rc = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+        int fd = fs_file_fd(req, ino, fi, &tmp);
+        if (fd < 0)
+            rc = fd;
+        else
+            rc = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+        fs_file_done(tmp);
     }
     fs_reply_status(req, rc);
 }
@@ -287,8 +350,14 @@ void fs_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
     struct inj_verdict v;
     int rc =
         fs_seam_ino(req, INJ_OP_FLOCK, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
-    if (rc == 0 && !fs_seam_lie(&v))
-        rc = flock((int)fi->fh, op) < 0 ? -errno : 0;
+    if (rc == 0 && !fs_seam_lie(&v)) {
+        /* A lock on a private fd would vanish with it, so without a
+         * handle (see fs_file_fd()) flock is refused. */
+        if (!fi->fh)
+            rc = -ENOSYS;
+        else
+            rc = flock((int)(fi->fh - 1), op) < 0 ? -errno : 0;
+    }
     fs_reply_status(req, rc);
 }
 
@@ -296,9 +365,16 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
                   off_t length, struct fuse_file_info *fi)
 {
     struct inj_verdict v;
+    int tmp;
     int rc = fs_seam_ino(req, INJ_OP_FALLOCATE, ino, offset, length, &v);
-    if (rc == 0 && !fs_seam_lie(&v))
-        rc = fallocate((int)fi->fh, mode, offset, length) < 0 ? -errno : 0;
+    if (rc == 0 && !fs_seam_lie(&v)) {
+        int fd = fs_file_fd(req, ino, fi, &tmp);
+        if (fd < 0)
+            rc = fd;
+        else
+            rc = fallocate(fd, mode, offset, length) < 0 ? -errno : 0;
+        fs_file_done(tmp);
+    }
     fs_reply_status(req, rc);
 }
 
@@ -308,38 +384,64 @@ void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
                         size_t len, int flags)
 {
     struct inj_verdict v;
+    int tmp_in = -1, tmp_out = -1;
     int rc = fs_seam_ino(req, INJ_OP_COPY_FILE_RANGE, ino_out, off_out,
                          (int64_t)len, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     if (fs_seam_lie(&v)) {
         fuse_reply_write(req, len);
         return;
     }
     len = fs_seam_len(&v, len);
-    ssize_t res = copy_file_range((int)fi_in->fh, &off_in, (int)fi_out->fh,
-                                  &off_out, len, (unsigned)flags);
+    ssize_t res;
+    int in = fs_file_fd(req, ino_in, fi_in, &tmp_in);
+    int out = in < 0 ? -1 : fs_file_fd(req, ino_out, fi_out, &tmp_out);
+    if (in < 0)
+        res = in;
+    else if (out < 0)
+        res = out;
+    else if ((res = copy_file_range(in, &off_in, out, &off_out, len,
+                                    (unsigned)flags)) < 0)
+        res = -errno;
+    fs_file_done(tmp_in);
+    fs_file_done(tmp_out);
     if (res < 0)
-        return fs_reply_status(req, -errno);
-    fuse_reply_write(req, (size_t)res);
+        fs_reply_status(req, (int)res);
+    else
+        fuse_reply_write(req, (size_t)res);
 }
 
 void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
               struct fuse_file_info *fi)
 {
     struct inj_verdict v;
+    int tmp;
     if (fs_ctx_of(req)->writeback) {
         /* Dirty pages the kernel has not flushed yet are invisible here,
          * so SEEK_DATA/SEEK_HOLE would miss fresh data (the kernel does
          * not flush before FUSE_LSEEK). ENOSYS makes it answer from its
          * own size for the rest of the mount: all data, one hole at EOF. */
-        return fs_reply_status(req, -ENOSYS);
+        fs_reply_status(req, -ENOSYS);
+        return;
     }
     int rc = fs_seam_ino(req, INJ_OP_LSEEK, ino, off, FS_SEAM_NONE, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
-    off_t res = lseek((int)fi->fh, off, whence);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
+    int fd = fs_file_fd(req, ino, fi, &tmp);
+    if (fd < 0) {
+        fs_reply_status(req, fd);
+        return;
+    }
+    off_t res = lseek(fd, off, whence);
+    int err = errno;
+    fs_file_done(tmp);
     if (res < 0)
-        return fs_reply_status(req, -errno);
-    fuse_reply_lseek(req, res);
+        fs_reply_status(req, -err);
+    else
+        fuse_reply_lseek(req, res);
 }

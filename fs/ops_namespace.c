@@ -81,25 +81,32 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         /* Export: the kernel asks again for a node it has forgotten. */
         memset(&e, 0, sizeof(e));
         rc = fs_itable_resolve(&fs->itable, parent, &p, &e.attr);
-        if (rc < 0)
-            return fs_reply_status(req, rc);
+        if (rc < 0) {
+            fs_reply_status(req, rc);
+            return;
+        }
         e.ino = p->nodeid;
         e.attr_timeout = e.entry_timeout = fs->timeout;
         rc = fs_seam_op(req, INJ_OP_LOOKUP, p, NULL, &v);
         if (rc < 0) {
             fs_inode_forget(&fs->itable, e.ino, 1);
-            return fs_reply_status(req, rc);
+            fs_reply_status(req, rc);
+            return;
         }
         fuse_reply_entry(req, &e);
         return;
     }
-    if (!p)
-        return fs_reply_status(req, -ESTALE);
+    if (!p) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     rc = fs_seam_op(req, INJ_OP_LOOKUP, p, name, &v);
     if (rc == 0)
         rc = fs_do_lookup(fs, p, name, &e);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     fuse_reply_entry(req, &e);
 }
 
@@ -132,14 +139,20 @@ static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
     int rc;
 
     struct fs_inode *p = fs_node(req, parent);
-    if (!p)
-        return fs_reply_status(req, -ESTALE);
+    if (!p) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     rc = fs_seam_op(req, op, p, name, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     rc = fs_creds_enter(fs, req, &c);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     switch (kind) {
     case MK_NOD:
         rc = mknodat(p->fd, name, mode, rdev);
@@ -155,8 +168,10 @@ static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
     fs_creds_leave(fs, &c);
     if (rc == 0)
         rc = fs_do_lookup(fs, p, name, &e);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     fuse_reply_entry(req, &e);
 }
 
@@ -187,22 +202,30 @@ void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 
     struct fs_inode *n = fs_node(req, ino);
     struct fs_inode *np = fs_node(req, newparent);
-    if (!n || !np)
-        return fs_reply_status(req, -ESTALE);
+    if (!n || !np) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     rc = fs_seam_op(req, INJ_OP_LINK, np, newname, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     if (linkat(n->fd, "", np->fd, newname, AT_EMPTY_PATH) < 0) {
         /* Without CAP_DAC_READ_SEARCH, go through the proc magic link. */
         char proc[64];
         fs_proc_path(proc, n->fd);
         if (errno != ENOENT ||
-            linkat(AT_FDCWD, proc, np->fd, newname, AT_SYMLINK_FOLLOW) < 0)
-            return fs_reply_status(req, -errno);
+            linkat(AT_FDCWD, proc, np->fd, newname, AT_SYMLINK_FOLLOW) < 0) {
+            fs_reply_status(req, -errno);
+            return;
+        }
     }
     rc = entry_of_node(fs, n, &e);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     fuse_reply_entry(req, &e);
 }
 
@@ -211,8 +234,10 @@ static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
     struct inj_verdict v;
     struct fs_inode *p = fs_node(req, parent);
-    if (!p)
-        return fs_reply_status(req, -ESTALE);
+    if (!p) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam_op(req, op, p, name, &v);
     if (rc == 0 && !fs_seam_lie(&v))
         rc = unlinkat(p->fd, name, flags) < 0 ? -errno : 0;
@@ -235,8 +260,10 @@ void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
     struct inj_verdict v;
     struct fs_inode *p = fs_node(req, parent);
     struct fs_inode *np = fs_node(req, newparent);
-    if (!p || !np)
-        return fs_reply_status(req, -ESTALE);
+    if (!p || !np) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam_op(req, INJ_OP_RENAME, p, name, &v);
     if (rc == 0 && !fs_seam_lie(&v))
         rc = renameat2(p->fd, name, np->fd, newname, flags) < 0 ? -errno : 0;

@@ -18,8 +18,10 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
     struct inj_verdict v;
     char proc[64];
     struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam(req, INJ_OP_SETXATTR, n, NULL, FS_SEAM_NONE, (int64_t)size,
                      FS_SEAM_NONE, &v);
     if (rc == 0 && !fs_seam_lie(&v)) {
@@ -39,14 +41,18 @@ static void reply_sized(fuse_req_t req, struct fs_inode *n, size_t size,
     fs_proc_path(proc, n->fd);
     if (size == 0) {
         ssize_t len = get(proc, name, NULL, 0);
-        if (len < 0)
-            return fs_reply_status(req, -errno);
+        if (len < 0) {
+            fs_reply_status(req, -errno);
+            return;
+        }
         fuse_reply_xattr(req, (size_t)len);
         return;
     }
     char *buf = malloc(size);
-    if (!buf)
-        return fs_reply_status(req, -ENOMEM);
+    if (!buf) {
+        fs_reply_status(req, -ENOMEM);
+        return;
+    }
     ssize_t len = get(proc, name, buf, size);
     if (len < 0)
         fs_reply_status(req, -errno);
@@ -72,12 +78,16 @@ void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
     struct inj_verdict v;
     struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam(req, INJ_OP_GETXATTR, n, NULL, FS_SEAM_NONE, (int64_t)size,
                      FS_SEAM_NONE, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     reply_sized(req, n, size, get_one, name);
 }
 
@@ -85,12 +95,16 @@ void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
     struct inj_verdict v;
     struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam(req, INJ_OP_LISTXATTR, n, NULL, FS_SEAM_NONE,
                      (int64_t)size, FS_SEAM_NONE, &v);
-    if (rc < 0)
-        return fs_reply_status(req, rc);
+    if (rc < 0) {
+        fs_reply_status(req, rc);
+        return;
+    }
     reply_sized(req, n, size, get_list, NULL);
 }
 
@@ -99,8 +113,10 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
     struct inj_verdict v;
     char proc[64];
     struct fs_inode *n = fs_node(req, ino);
-    if (!n)
-        return fs_reply_status(req, -ESTALE);
+    if (!n) {
+        fs_reply_status(req, -ESTALE);
+        return;
+    }
     int rc = fs_seam_op(req, INJ_OP_REMOVEXATTR, n, NULL, &v);
     if (rc == 0 && !fs_seam_lie(&v)) {
         fs_proc_path(proc, n->fd);

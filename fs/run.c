@@ -100,8 +100,16 @@ static pid_t spawn(char **command, const sigset_t *mask)
     set_forwarding(false);
     sigprocmask(SIG_SETMASK, mask, NULL);
     execvp(command[0], command);
-    fprintf(stderr, "snagfs: run: cannot execute '%s': %s\n", command[0],
-            strerror(errno));
+    /* Only async-signal-safe calls here: other threads may have held
+     * stdio or malloc locks at fork time. */
+    int e = errno;
+    const char *why = strerrordesc_np(e); /* no locale, no lock */
+    const char *parts[] = {"snagfs: run: cannot execute '", command[0],
+                           "': ", why, "\n"};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        if (write(STDERR_FILENO, parts[i], strlen(parts[i])) < 0)
+            break;
+    errno = e;
     _exit(errno == ENOENT ? 127 : 126);
 }
 

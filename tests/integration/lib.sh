@@ -148,9 +148,16 @@ sn_stat() { sn_run stat -c "$1" -- "$2"; }
 
 # ---------------------------------------------------------------- mountinfo
 
+# _sn_mi_escape PATH: PATH as mountinfo spells it (octal escapes).
+_sn_mi_escape() {
+	local e=${1//\\/\\134}
+	e=${e// /\\040}; e=${e//$'\t'/\\011}; e=${e//$'\n'/\\012}
+	printf '%s' "$e"
+}
 # _sn_mi_line MNT: the newest /proc/self/mountinfo line whose mountpoint is MNT.
 _sn_mi_line() {
-	awk -v m="$1" '$5 == m { line = $0 } END { if (line != "") print line }' /proc/self/mountinfo
+	local m; m=$(_sn_mi_escape "$1")
+	SN_M=$m awk '$5 == ENVIRON["SN_M"] { line = $0 } END { if (line != "") print line }' /proc/self/mountinfo
 }
 # sn_is_mounted MNT: true if some mount sits on MNT (mountinfo only, no stat).
 sn_is_mounted() { [ -n "$(_sn_mi_line "$1")" ]; }
@@ -163,11 +170,12 @@ sn_fuse_conn() {
 # _sn_conn_mounted MNT N: the FUSE mount with connection N is still on MNT
 # (other mounts stacked on the same path do not count).
 _sn_conn_mounted() {
-	[ -n "$2" ] && awk -v m="$1" -v dev="0:$2" '$5 == m && $3 == dev { f = 1 } END { exit !f }' /proc/self/mountinfo
+	local m; m=$(_sn_mi_escape "$1")
+	[ -n "$2" ] && SN_M=$m awk -v dev="0:$2" '$5 == ENVIRON["SN_M"] && $3 == dev { f = 1 } END { exit !f }' /proc/self/mountinfo
 }
 # sn_mounts_under DIR: mountpoints at or below DIR.
 sn_mounts_under() {
-	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
+	SN_D=$(_sn_mi_escape "$1") awk '{ d = ENVIRON["SN_D"] } $5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
 }
 
 # ---------------------------------------------------------------- setup
@@ -374,6 +382,21 @@ _sn_unmount_index() {
 	return $clean
 }
 
+# _sn_drain MNT: drop unused dentries/inodes, then wait (at most 5 s) until
+# MNT's daemon has processed the FORGETs: its count of open fds stays put
+# for 0.6 s.
+_sn_drain() {
+	local i pid="" n prev=-1 stable=0 deadline=$((SECONDS + 5))
+	for i in "${!_SN_MNTS[@]}"; do [ "${_SN_MNTS[$i]}" = "$1" ] && pid=${_SN_PIDS[$i]}; done
+	timeout 20 sh -c 'echo 2 >/proc/sys/vm/drop_caches' 2>/dev/null
+	[ -n "$pid" ] || { sleep 0.5; return; }
+	while [ $SECONDS -lt $deadline ] && [ $stable -lt 3 ]; do
+		sleep 0.2
+		n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
+		if [ "$n" = "$prev" ]; then stable=$((stable + 1)); else stable=0; prev=$n; fi
+	done
+}
+
 # sn_umount [MNT]: cleanly unmount MNT (default SN_MNT); fail the test if
 # that needed escalation or the daemon exited non-zero.  Sets
 # SN_DAEMON_STATUS and SN_LOG (that mount's daemon log).
@@ -384,8 +407,7 @@ _sn_unmount_index() {
 # it could block on someone else's hung FUSE mount.)
 sn_umount() {
 	local mnt=${1:-$SN_MNT} i
-	timeout 20 sh -c 'echo 2 >/proc/sys/vm/drop_caches' 2>/dev/null
-	sleep 0.3
+	_sn_drain "$mnt"
 	for i in "${!_SN_MNTS[@]}"; do
 		[ "${_SN_MNTS[$i]}" = "$mnt" ] || continue
 		SN_LOG=${_SN_LOGS[$i]}
@@ -406,6 +428,15 @@ sn_umount() {
 	done
 	sn_fail "sn_umount: $mnt is not one of our mounts"
 	return 1
+}
+
+# sn_forget_mount MNT: the test itself took MNT down and reaped its daemon
+# (e.g. by signalling it); stop tracking it.
+sn_forget_mount() {
+	local i
+	for i in "${!_SN_MNTS[@]}"; do
+		[ "${_SN_MNTS[$i]}" = "$1" ] && { _SN_MNTS[$i]=""; _SN_PIDS[$i]=""; }
+	done
 }
 
 # sn_daemon_alive: the current mount's daemon is still running.

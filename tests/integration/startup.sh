@@ -46,6 +46,15 @@ refuse "MOUNTPOINT already a snagfs mount" "$T/s2" "$T/mnt" "$T/mnt"
 sn_eq "first mount still serves" "" "$(sn_run ls -A "$T/mnt" 2>&1)"
 sn_umount "$T/mnt"
 
+# awkward paths: commas (libfuse option syntax), spaces, a backslash
+asrc="$T/src, with comma,and=equals"; amnt="$T/mnt with space\\and backslash"
+mkdir -p "$asrc" "$amnt"; echo awkward >"$asrc/f"
+sn_mount --src "$asrc" --mnt "$amnt"
+sn_eq "SOURCE with commas and spaces, MOUNTPOINT with space and backslash" awkward "$(sn_run cat "$amnt/f" 2>&1)"
+sn_run sh -c 'echo back >"$1"' _ "$amnt/g"
+sn_eq "write lands in the awkward SOURCE" back "$(cat "$asrc/g" 2>&1)"
+sn_umount "$amnt"
+
 # usage errors
 if [ "$SN_IS_REF" = 0 ]; then
 	sn_start_expect_fail

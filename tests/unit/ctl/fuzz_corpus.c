@@ -1,4 +1,5 @@
-/* tests/unit/ctl/fuzz_corpus.c — runs ctl/fuzz_protocol.c's entry point over a corpus directory (unit.ctl.fuzz_corpus).
+/* tests/unit/ctl/fuzz_corpus.c — runs ctl/fuzz_protocol.c's entry point over a
+ * corpus directory (unit.ctl.fuzz_corpus).
  *
  * A gcc-buildable stand-in for libFuzzer's driver so the corpus (and any
  * crash reproducer added to it) runs in every ctest. Each file is one input;

@@ -1,4 +1,5 @@
-/* tests/unit/ctl/test_observe.c — trace then replay gives the same faults at the same points (unit.ctl.observe).
+/* tests/unit/ctl/test_observe.c — trace then replay gives the same faults at
+ * the same points (unit.ctl.observe).
  *
  * Records a run under seeded rules (when=, prob=, path filters) with
  * --trace, then replays the trace into an engine whose own rules would fire
@@ -51,9 +52,13 @@ static bool run_one(const struct ctl_observe *o, struct inj_engine *e, int i,
     enum inj_op op;
     const char *path;
     request_of(i, &op, &path);
-    struct inj_request rq = {.op = op, .pid = 42, .has_size = true,
-                             .size = 4096, .get_path = get_path,
-                             .get_comm = get_comm, .ctx = (void *)path};
+    struct inj_request rq = {.op = op,
+                             .pid = 42,
+                             .has_size = true,
+                             .size = 4096,
+                             .get_path = get_path,
+                             .get_comm = get_comm,
+                             .ctx = (void *)path};
     if (!ctl_observe_wants(o, e, op))
         return false;
     return ctl_decide(o, e, &rq, (uint64_t)i, v);

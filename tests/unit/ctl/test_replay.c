@@ -1,4 +1,5 @@
-/* tests/unit/ctl/test_replay.c — trace loading errors and (op, path, occurrence) lookup (unit.ctl.replay).
+/* tests/unit/ctl/test_replay.c — trace loading errors and (op, path,
+ * occurrence) lookup (unit.ctl.replay).
  *
  * Proves a trace written by ctl_trace_record() loads back to the same
  * verdicts at the same occurrences, that other occurrences and other
@@ -41,19 +42,25 @@ static void test_round_trip(void **state)
         assert_int_equal(occ, (uint64_t)i);
         if (i % 2)
             continue;
-        struct inj_verdict v = {.actions = INJ_ACT_ERROR, .err = EIO,
-                                .match_no = (uint64_t)i / 2, .generation = 3};
+        struct inj_verdict v = {.actions = INJ_ACT_ERROR,
+                                .err = EIO,
+                                .match_no = (uint64_t)i / 2,
+                                .generation = 3};
         snprintf(v.rule_id, sizeof(v.rule_id), "r1");
-        struct ctl_trace_event ev = {.op = INJ_OP_FSYNC, .path = "/a",
-                                     .occurrence = occ, .v = &v};
+        struct ctl_trace_event ev = {
+            .op = INJ_OP_FSYNC, .path = "/a", .occurrence = occ, .v = &v};
         assert_int_equal(ctl_trace_record(t, &ev), 0);
     }
     struct inj_verdict v2 = {.actions = INJ_ACT_SHORT | INJ_ACT_CORRUPT,
-                             .short_len = 10, .corrupt = INJ_CORRUPT_FLIP,
-                             .stream = 99, .match_no = 1};
+                             .short_len = 10,
+                             .corrupt = INJ_CORRUPT_FLIP,
+                             .stream = 99,
+                             .match_no = 1};
     struct ctl_trace_event ev2 = {
-        .op = INJ_OP_READ, .path = weird,
-        .occurrence = ctl_trace_occurrence(t, INJ_OP_READ, weird), .v = &v2};
+        .op = INJ_OP_READ,
+        .path = weird,
+        .occurrence = ctl_trace_occurrence(t, INJ_OP_READ, weird),
+        .v = &v2};
     assert_int_equal(ctl_trace_record(t, &ev2), 0);
     ctl_trace_close(t);
 
@@ -142,8 +149,7 @@ static void test_load_errors(void **state)
         {L("read", "\"/a\"", 1, EIO_REST ",\"rule\":5"),
          "t:1:73: expected a string for \"rule\""},
         {L("read", "\"/a\\u0000b\"", 1, EIO_REST), "t:1:21: NUL byte in"},
-        {L("read", "\"/a\"", 2, EIO_REST) "\n" L("read", "\"/a\"", 2,
-                                                    EIO_REST),
+        {L("read", "\"/a\"", 2, EIO_REST) "\n" L("read", "\"/a\"", 2, EIO_REST),
          "t:3:1: fault recorded twice for occurrence 2 of read"},
         {"{\"op\":\"read\",\"op\":\"write\"}\n",
          "t:1:14: malformed JSON: duplicate key"},
@@ -155,8 +161,8 @@ static void test_load_errors(void **state)
         size_t len = strlen(bad[i].text);
         if (bad[i].text[0] == '\0')
             len = 3; /* the binary row */
-        int rc = ctl_replay_load_text(bad[i].text, len, "t", &r, err,
-                                      sizeof(err));
+        int rc =
+            ctl_replay_load_text(bad[i].text, len, "t", &r, err, sizeof(err));
         if (rc != -EINVAL || strncmp(err, bad[i].err, strlen(bad[i].err)) != 0)
             fail_msg("row %zu: rc %d '%s', want '%s'", i, rc, err, bad[i].err);
         assert_null(r);
@@ -165,13 +171,12 @@ static void test_load_errors(void **state)
     struct ctl_replay *r;
     char err[256];
     const char *ok = "\n" L("getattr", "null", 1, EIO_REST);
-    assert_int_equal(ctl_replay_load_text(ok, strlen(ok), "t", &r, err,
-                                          sizeof(err)), 0);
+    assert_int_equal(
+        ctl_replay_load_text(ok, strlen(ok), "t", &r, err, sizeof(err)), 0);
     struct inj_verdict v;
     assert_true(ctl_replay_lookup(r, INJ_OP_GETATTR, NULL, &v));
     ctl_replay_free(r);
-    assert_int_equal(ctl_replay_load_text("", 0, "t", &r, err, sizeof(err)),
-                     0);
+    assert_int_equal(ctl_replay_load_text("", 0, "t", &r, err, sizeof(err)), 0);
     assert_int_equal(ctl_replay_size(r), 0);
     ctl_replay_free(r);
     assert_int_equal(ctl_replay_load("/nonexistent", &r, err, sizeof(err)),
@@ -200,12 +205,14 @@ static void test_concurrent_lookup(void **state)
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     for (int i = 1; i <= 100; i++)
-        fprintf(mem, "{\"op\":\"write\",\"path\":\"/w\",\"occurrence\":%d,"
-                     "\"action\":\"error\",\"err\":28}\n", i * 7);
+        fprintf(mem,
+                "{\"op\":\"write\",\"path\":\"/w\",\"occurrence\":%d,"
+                "\"action\":\"error\",\"err\":28}\n",
+                i * 7);
     fclose(mem);
     char err[256];
-    assert_int_equal(ctl_replay_load_text(text, len, "t", &shared, err,
-                                          sizeof(err)), 0);
+    assert_int_equal(
+        ctl_replay_load_text(text, len, "t", &shared, err, sizeof(err)), 0);
     pthread_t th[4];
     for (int i = 0; i < 4; i++)
         pthread_create(&th[i], NULL, looker, NULL);

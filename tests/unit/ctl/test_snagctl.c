@@ -1,4 +1,5 @@
-/* tests/unit/ctl/test_snagctl.c — the snagctl binary against a live server: output and exit status (unit.ctl.snagctl).
+/* tests/unit/ctl/test_snagctl.c — the snagctl binary against a live server:
+ * output and exit status (unit.ctl.snagctl).
  *
  * Runs the real executable (path in argv[1]) so option parsing, socket
  * discovery (-S, -m, $SNAGFS_CONTROL) and the 0/1/2 exit contract are
@@ -54,7 +55,8 @@ static int run(char *out, size_t size, const char *const *args)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-#define RUN(out, ...) run(out, sizeof(out), (const char *const[]){__VA_ARGS__, NULL})
+#define RUN(out, ...)                                                          \
+    run(out, sizeof(out), (const char *const[]){__VA_ARGS__, NULL})
 
 static int setup(void **state)
 {
@@ -104,12 +106,12 @@ static void test_commands(void **state)
     assert_int_equal(RUN(out, "-S", sock, "trace"), 0);
     assert_string_equal(out, "(no trace) 0\n");
     /* Failures: exit 1 with the daemon's reason. */
-    assert_int_equal(RUN(out, "-S", sock, "wait", "x", "1", "--timeout",
-                         "100ms"), 1);
+    assert_int_equal(
+        RUN(out, "-S", sock, "wait", "x", "1", "--timeout", "100ms"), 1);
     assert_int_equal(RUN(out, "-S", sock, "add", "read:bogus"), 1);
     assert_int_equal(RUN(out, "-S", sock, "release", "x"), 1); /* ENOSYS */
     assert_int_equal(RUN(out, "-S", sock, "del", "nope"), 1);
-    assert_int_equal(RUN(out, "-S", sock, "reload"), 0);       /* no sources */
+    assert_int_equal(RUN(out, "-S", sock, "reload"), 0); /* no sources */
     assert_string_equal(out, "generation 2\n");
     /* Rules added over the socket survive a reload. */
     assert_int_equal(RUN(out, "-S", sock, "wait", "x", "0"), 0);

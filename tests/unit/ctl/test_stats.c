@@ -1,4 +1,5 @@
-/* tests/unit/ctl/test_stats.c — histogram math, concurrent recording, default socket paths (unit.ctl.stats).
+/* tests/unit/ctl/test_stats.c — histogram math, concurrent recording, default
+ * socket paths (unit.ctl.stats).
  *
  * Proves each latency lands in the first bucket whose bound is >= it, that
  * counters from many threads add up exactly, and that the default control
@@ -26,7 +27,7 @@ static void test_buckets(void **state)
     (void)state;
     assert_int_equal(CTL_LAT_NBOUNDS, 18);
     assert_int_equal(ctl_stats_bucket(0), 0);
-    assert_int_equal(ctl_stats_bucket(10000), 0);  /* le is inclusive */
+    assert_int_equal(ctl_stats_bucket(10000), 0); /* le is inclusive */
     assert_int_equal(ctl_stats_bucket(10001), 1);
     assert_int_equal(ctl_stats_bucket(50000), 1);
     assert_int_equal(ctl_stats_bucket(1000000), 5); /* 1 ms */
@@ -156,8 +157,9 @@ static void test_default_path(void **state)
     assert_int_equal(ctl_mountpoint_canon("mnt", canon, sizeof(canon)), 0);
     assert_string_equal(canon, want);
     assert_int_equal(chdir(cwd), 0);
-    assert_int_equal(ctl_mountpoint_canon("/no/such/dir/mnt", canon,
-                                          sizeof(canon)), -ENOENT);
+    assert_int_equal(
+        ctl_mountpoint_canon("/no/such/dir/mnt", canon, sizeof(canon)),
+        -ENOENT);
     assert_int_equal(ctl_mountpoint_canon("", canon, sizeof(canon)), -EINVAL);
 
     char sock[PATH_MAX];
@@ -182,10 +184,8 @@ static void test_default_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buckets),
-        cmocka_unit_test(test_record),
-        cmocka_unit_test(test_concurrent),
-        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_buckets),      cmocka_unit_test(test_record),
+        cmocka_unit_test(test_concurrent),   cmocka_unit_test(test_escape),
         cmocka_unit_test(test_default_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

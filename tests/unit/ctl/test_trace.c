@@ -1,4 +1,5 @@
-/* tests/unit/ctl/test_trace.c — JSON escaping, the JSON reader and the trace writer (unit.ctl.trace).
+/* tests/unit/ctl/test_trace.c — JSON escaping, the JSON reader and the trace
+ * writer (unit.ctl.trace).
  *
  * Proves paths and comms with quotes, control bytes and invalid UTF-8 are
  * escaped so the line stays one valid JSON object, that the reader decodes
@@ -57,12 +58,12 @@ static void test_escape(void **state)
            "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
     /* Invalid UTF-8: each bad byte becomes \u00XX. */
     esc_is("\xff", 1, "\"\\u00ff\"");
-    esc_is("a\xc3", 2, "\"a\\u00c3\"");           /* truncated sequence */
-    esc_is("\xc0\xaf", 2, "\"\\u00c0\\u00af\"");  /* overlong '/' */
+    esc_is("a\xc3", 2, "\"a\\u00c3\"");          /* truncated sequence */
+    esc_is("\xc0\xaf", 2, "\"\\u00c0\\u00af\""); /* overlong '/' */
     esc_is("\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\""); /* surrogate */
     esc_is("\xf4\x90\x80\x80", 4,
            "\"\\u00f4\\u0090\\u0080\\u0080\""); /* > U+10FFFF */
-    esc_is("\x80x", 2, "\"\\u0080x\"");       /* lone continuation */
+    esc_is("\x80x", 2, "\"\\u0080x\"");         /* lone continuation */
     /* NULL is null. */
     struct ctl_buf b = {0};
     ctl_buf_json_cstr(&b, NULL);
@@ -159,11 +160,18 @@ static void test_format(void **state)
 {
     (void)state;
     struct inj_verdict v = test_verdict();
-    struct ctl_trace_event ev = {
-        .op = INJ_OP_FSYNC, .path = "/db/a\"b\n\xff.wal", .node = 12,
-        .pid = 100, .uid = 1000, .gid = 1000, .comm = "pg\twriter",
-        .occurrence = 9, .has_offset = false, .has_size = true, .size = 4096,
-        .v = &v};
+    struct ctl_trace_event ev = {.op = INJ_OP_FSYNC,
+                                 .path = "/db/a\"b\n\xff.wal",
+                                 .node = 12,
+                                 .pid = 100,
+                                 .uid = 1000,
+                                 .gid = 1000,
+                                 .comm = "pg\twriter",
+                                 .occurrence = 9,
+                                 .has_offset = false,
+                                 .has_size = true,
+                                 .size = 4096,
+                                 .v = &v};
     struct ctl_buf b = {0};
     ctl_trace_format(&b, &ev, 5, 123, 1700000000123456789ull);
     assert_string_equal(
@@ -181,7 +189,7 @@ static void test_format(void **state)
     char names[64];
     assert_string_equal(ctl_action_names(0, names, sizeof(names)), "pass");
     assert_string_equal(ctl_action_names(INJ_ACT_HANG | INJ_ACT_LIE |
-                                         INJ_ACT_SHORT | INJ_ACT_CORRUPT,
+                                             INJ_ACT_SHORT | INJ_ACT_CORRUPT,
                                          names, sizeof(names)),
                         "short,corrupt,hang,lie");
     unsigned a;
@@ -204,8 +212,8 @@ static void *writer(void *p)
     char path[64];
     for (int i = 0; i < 500; i++) {
         snprintf(path, sizeof(path), "/t%d/f%d", a->id, i);
-        struct ctl_trace_event ev = {.op = INJ_OP_WRITE, .path = path,
-                                     .comm = "w", .v = &v};
+        struct ctl_trace_event ev = {
+            .op = INJ_OP_WRITE, .path = path, .comm = "w", .v = &v};
         ev.occurrence = ctl_trace_occurrence(a->t, INJ_OP_WRITE, "/same");
         assert_int_equal(ctl_trace_record(a->t, &ev), 0);
     }

@@ -1,0 +1,3 @@
+module example.com/snagfs/logstore
+
+go 1.19
