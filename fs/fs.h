@@ -63,10 +63,20 @@ static inline struct fs_ctx *fs_ctx_of(fuse_req_t req)
     return fuse_req_userdata(req);
 }
 
-/* The live node for ino, or NULL (reply -ESTALE then). */
+/* Remember a pin taken by this thread for the current request; the ops
+ * trampolines (ops.c) drop them all when the handler returns. */
+void fs_pin_note(struct fs_itable *t, struct fs_inode *n);
+void fs_unpin_all(void);
+
+/* The live node for ino with its fd open and pinned until the handler
+ * returns, or NULL (reply -ESTALE then). */
 static inline struct fs_inode *fs_node(fuse_req_t req, fuse_ino_t ino)
 {
-    return fs_inode_get(&fs_ctx_of(req)->itable, ino);
+    struct fs_itable *t = &fs_ctx_of(req)->itable;
+    struct fs_inode *n = fs_inode_pin(t, ino);
+    if (n && !n->root)
+        fs_pin_note(t, n);
+    return n;
 }
 
 /* Fill e for the object behind a fresh O_PATH fd: publish it in the table

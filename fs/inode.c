@@ -5,10 +5,13 @@
  *    alone and a lookup by (dev, ino) is a lookup by the derived nodeid.
  *  - A node is in exactly one shard's chain from publish until it is freed;
  *    it is freed only under its shard lock with nlookup == 0, pins == 0 and
- *    no retained handle (or at destroy).
+ *    not a ghost (or at destroy).
  *  - live counts nodes with nlookup > 0 (root excluded); ghosts counts
- *    nodes with fd == -1 and a retained handle. Nodes between the two
- *    phases of a forget (fd stolen, handle not yet attached) are in neither.
+ *    nodes with n->ghost set (nlookup == 0, fd == -1, handle kept). Nodes
+ *    between the two phases of a forget are in neither.
+ *  - open_fds counts node fds (root excluded). A live node's fd is closed
+ *    only by the evictor (pins == 0, handle kept) or by its final forget;
+ *    it is reopened only with the node pinned (ensure_fd()).
  */
 #include "inode.h"
 
@@ -245,6 +248,62 @@ struct fs_inode *fs_inode_get(struct fs_itable *t, uint64_t nodeid)
     return n;
 }
 
+/* The backing handle of fd, or NULL when it has none or the object is
+ * deleted (a ghost could never be reopened). */
+static struct fs_fhandle *handle_of(int fd)
+{
+    struct stat st;
+    if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ||
+        st.st_nlink == 0)
+        return NULL;
+    struct fs_fhandle *fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
+    if (!fh)
+        return NULL;
+    fh->h.handle_bytes = MAX_HANDLE_SZ;
+    if (name_to_handle_at(fd, "", &fh->h, &fh->mount_id, AT_EMPTY_PATH) < 0) {
+        free(fh);
+        return NULL;
+    }
+    struct fs_fhandle *small = realloc(fh, sizeof(*fh) + fh->h.handle_bytes);
+    return small ? small : fh;
+}
+
+/* Close node fds past the budget, down to 7/8 of it: unpinned live nodes
+ * keep their backing handle and are reopened by fs_inode_pin() when next
+ * used. Nodes without a handle (deleted, or a filesystem without export
+ * support) keep their fd. name_to_handle_at and close on an O_PATH fd do
+ * no I/O, so they are done under the shard lock. */
+static void maybe_evict(struct fs_itable *t)
+{
+    if (!t->fd_budget || atomic_load(&t->open_fds) <= t->fd_budget)
+        return;
+    if (atomic_flag_test_and_set(&t->evicting))
+        return;
+    size_t target = t->fd_budget - t->fd_budget / 8;
+    for (int k = 0; k < FS_SHARDS && atomic_load(&t->open_fds) > target; k++) {
+        struct fs_shard *s =
+            &t->shards[atomic_fetch_add(&t->evict_cursor, 1) % FS_SHARDS];
+        pthread_mutex_lock(&s->lock);
+        for (size_t b = 0; b < s->nbuckets; b++) {
+            for (struct fs_inode *n = s->buckets[b]; n; n = n->next) {
+                if (n->root || n->nlookup == 0 || n->pins || n->fd < 0)
+                    continue;
+                if (!n->fh)
+                    n->fh = handle_of(n->fd);
+                if (!n->fh)
+                    continue;
+                close(n->fd);
+                n->fd = -1;
+                atomic_fetch_sub(&t->open_fds, 1);
+            }
+            if (atomic_load(&t->open_fds) <= target)
+                break;
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+    atomic_flag_clear(&t->evicting);
+}
+
 int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
                      struct fs_inode **out)
 {
@@ -270,15 +329,22 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
             /* Revive a ghost (or a node between forget's phases). The
              * object may be a new one that reuses the inode number, so
              * its type and handle are refreshed. */
-            if (n->fh) {
-                stale = n->fh;
-                n->fh = NULL;
+            if (n->ghost) {
+                n->ghost = false;
                 atomic_fetch_sub(&t->ghosts, 1);
             }
+            stale = n->fh;
+            n->fh = NULL;
             n->fd = fd;
             fd = -1;
             n->type = st->st_mode & S_IFMT;
             atomic_fetch_add(&t->live, 1);
+            atomic_fetch_add(&t->open_fds, 1);
+        } else if (n->fd < 0 && !n->root) {
+            /* Live but evicted: keep the fresh fd. */
+            n->fd = fd;
+            fd = -1;
+            atomic_fetch_add(&t->open_fds, 1);
         }
         n->nlookup++;
     } else {
@@ -293,6 +359,7 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
         n->nlookup = 1;
         shard_insert(s, h, n);
         atomic_fetch_add(&t->live, 1);
+        atomic_fetch_add(&t->open_fds, 1);
     }
     pthread_mutex_unlock(&s->lock);
 
@@ -301,6 +368,7 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
     free(fresh);
     free(stale);
     *out = n;
+    maybe_evict(t);
     return 0;
 }
 
@@ -311,26 +379,6 @@ void fs_inode_ref(struct fs_itable *t, struct fs_inode *n)
     pthread_mutex_lock(&s->lock);
     n->nlookup++;
     pthread_mutex_unlock(&s->lock);
-}
-
-/* The backing handle of fd, or NULL when it has none or the object is
- * deleted (a ghost could never be reopened). */
-static struct fs_fhandle *handle_of(int fd)
-{
-    struct stat st;
-    if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ||
-        st.st_nlink == 0)
-        return NULL;
-    struct fs_fhandle *fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
-    if (!fh)
-        return NULL;
-    fh->h.handle_bytes = MAX_HANDLE_SZ;
-    if (name_to_handle_at(fd, "", &fh->h, &fh->mount_id, AT_EMPTY_PATH) < 0) {
-        free(fh);
-        return NULL;
-    }
-    struct fs_fhandle *small = realloc(fh, sizeof(*fh) + fh->h.handle_bytes);
-    return small ? small : fh;
 }
 
 void fs_inode_forget(struct fs_itable *t, uint64_t nodeid, uint64_t count)
@@ -355,29 +403,130 @@ void fs_inode_forget(struct fs_itable *t, uint64_t nodeid, uint64_t count)
     n->fd = -1;
     n->pins++;
     atomic_fetch_sub(&t->live, 1);
+    if (fd >= 0)
+        atomic_fetch_sub(&t->open_fds, 1);
     pthread_mutex_unlock(&s->lock);
 
-    /* Phase two, unlocked: remember how to reopen it, then let go. */
-    struct fs_fhandle *fh = t->ghost_max ? handle_of(fd) : NULL;
-    close(fd);
+    /* Phase two, unlocked: remember how to reopen it, then let go. (An
+     * evicted node has no fd but already has its handle.) */
+    struct fs_fhandle *fh = NULL;
+    if (fd >= 0) {
+        if (t->ghost_max)
+            fh = handle_of(fd);
+        close(fd);
+    }
 
     pthread_mutex_lock(&s->lock);
     n->pins--;
     bool dead = false;
-    if (n->nlookup == 0 && n->fd < 0) {
-        if (fh && !n->fh && atomic_load(&t->ghosts) < t->ghost_max) {
+    if (n->nlookup == 0 && n->fd < 0 && !n->ghost) {
+        if (fh && !n->fh) {
             n->fh = fh;
             fh = NULL;
+        }
+        if (n->fh && atomic_load(&t->ghosts) < t->ghost_max) {
+            n->ghost = true;
             atomic_fetch_add(&t->ghosts, 1);
-        } else if (!n->fh && n->pins == 0) {
+        } else if (n->pins == 0) {
             shard_remove(s, h, n);
             dead = true;
         }
     }
     pthread_mutex_unlock(&s->lock);
     free(fh);
-    if (dead)
+    if (dead) {
+        free(n->fh);
         free(n);
+    }
+}
+
+/* The mount fd open_by_handle_at() needs for nodeid's device, or -1. */
+static int mount_fd_of(struct fs_itable *t, uint64_t nodeid)
+{
+    unsigned idx = (unsigned)(nodeid >> FS_INO_BITS) - 1;
+    int mfd = -1;
+    pthread_mutex_lock(&t->dev_lock);
+    if (idx < t->ndevs)
+        mfd = t->dev_fd[idx];
+    pthread_mutex_unlock(&t->dev_lock);
+    return mfd;
+}
+
+/* n is pinned. Its fd, reopened by handle when it was evicted; -errno
+ * (-ESTALE) when it cannot be. */
+static int ensure_fd(struct fs_itable *t, struct fs_inode *n)
+{
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, n->nodeid, &h);
+    struct fs_fhandle *copy = NULL;
+
+    pthread_mutex_lock(&s->lock);
+    int fd = n->fd;
+    if (fd < 0 && n->fh) {
+        size_t sz = sizeof(*n->fh) + n->fh->h.handle_bytes;
+        copy = malloc(sz);
+        if (copy)
+            memcpy(copy, n->fh, sz);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (fd >= 0)
+        return fd;
+    if (!copy)
+        return -ESTALE;
+
+    int mfd = mount_fd_of(t, n->nodeid);
+    fd = mfd < 0 ? -1 : open_by_handle_at(mfd, &copy->h, O_PATH | O_CLOEXEC);
+    free(copy);
+    if (fd < 0)
+        return -ESTALE;
+    pthread_mutex_lock(&s->lock);
+    if (n->fd < 0) {
+        n->fd = fd;
+        fd = -1;
+        atomic_fetch_add(&t->open_fds, 1);
+    }
+    int ret = n->fd;
+    pthread_mutex_unlock(&s->lock);
+    if (fd >= 0)
+        close(fd); /* another thread reopened it first */
+    maybe_evict(t);
+    return ret;
+}
+
+struct fs_inode *fs_inode_pin(struct fs_itable *t, uint64_t nodeid)
+{
+    if (nodeid == FS_ROOT_NODEID)
+        return t->root;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+    pthread_mutex_lock(&s->lock);
+    struct fs_inode *n = shard_find(s, h, nodeid);
+    if (n && n->nlookup == 0)
+        n = NULL;
+    if (n)
+        n->pins++;
+    pthread_mutex_unlock(&s->lock);
+    if (n && ensure_fd(t, n) < 0) {
+        fs_inode_unpin(t, n);
+        n = NULL;
+    }
+    return n;
+}
+
+void fs_inode_unpin(struct fs_itable *t, struct fs_inode *n)
+{
+    if (n->root)
+        return;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, n->nodeid, &h);
+    pthread_mutex_lock(&s->lock);
+    n->pins--;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void fs_itable_set_fd_budget(struct fs_itable *t, size_t budget)
+{
+    t->fd_budget = budget;
 }
 
 int fs_itable_resolve(struct fs_itable *t, uint64_t nodeid,
@@ -397,18 +546,22 @@ int fs_itable_resolve(struct fs_itable *t, uint64_t nodeid,
     pthread_mutex_lock(&s->lock);
     struct fs_inode *n = shard_find(s, h, nodeid);
     if (n && n->nlookup > 0) {
-        n->nlookup++; /* our reference keeps fd open from here on */
-        int fd = n->fd;
+        n->nlookup++; /* our reference keeps the node from here on */
+        n->pins++;
         pthread_mutex_unlock(&s->lock);
         *out = n;
-        if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
-            int rc = -errno;
+        int fd = ensure_fd(t, n);
+        int rc = 0;
+        if (fd < 0)
+            rc = fd;
+        else if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+            rc = -errno;
+        fs_inode_unpin(t, n);
+        if (rc < 0)
             fs_inode_forget(t, nodeid, 1);
-            return rc;
-        }
-        return 0;
+        return rc;
     }
-    if (n && n->fh) {
+    if (n && n->fh && n->nlookup == 0) {
         size_t sz = sizeof(*n->fh) + n->fh->h.handle_bytes;
         copy = malloc(sz);
         if (copy)
@@ -419,12 +572,7 @@ int fs_itable_resolve(struct fs_itable *t, uint64_t nodeid,
         return -ESTALE;
 
     int rc = -ESTALE;
-    unsigned idx = (unsigned)(nodeid >> FS_INO_BITS) - 1;
-    int mfd = -1;
-    pthread_mutex_lock(&t->dev_lock);
-    if (idx < t->ndevs)
-        mfd = t->dev_fd[idx];
-    pthread_mutex_unlock(&t->dev_lock);
+    int mfd = mount_fd_of(t, nodeid);
     if (mfd < 0)
         goto out_free;
     int fd = open_by_handle_at(mfd, &copy->h, O_PATH | O_CLOEXEC);

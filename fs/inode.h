@@ -6,10 +6,13 @@
  *    FUSE_ROOT_ID (1) for SOURCE itself. So the kernel can forget a node and
  *    ask for it again by nodeid (NFS-style export, lookup of ".") and get
  *    the same object back; nodeids are stable and re-resolvable.
- *  - A live node (nlookup > 0) owns an O_PATH|O_NOFOLLOW fd that never
- *    changes while it is live; handlers use it without a lock because the
- *    kernel sends no request for a nodeid it has forgotten (except the
- *    export lookup of ".", which goes through fs_itable_resolve()).
+ *  - A live node (nlookup > 0) normally owns an O_PATH|O_NOFOLLOW fd. The
+ *    fds are a cache bounded by fd_budget (the daemon may not hold one fd
+ *    per inode the kernel knows): past it, fds of unpinned live nodes are
+ *    closed and their backing file handle kept, and fs_inode_pin() reopens
+ *    them (open_by_handle_at) on demand. A pinned node's fd stays open and
+ *    unchanged until it is unpinned; handlers pin every node they use (the
+ *    ops trampolines in ops.c unpin when the handler returns).
  *  - When nlookup drops to 0 the fd is closed and the node becomes a ghost:
  *    a small record holding the backing file handle (name_to_handle_at) so
  *    the nodeid stays resolvable. Ghosts are capped (ghost_max); past the
@@ -44,11 +47,12 @@ struct fs_inode {
     dev_t dev;             /* immutable */
     ino_t ino;             /* immutable */
     mode_t type;           /* S_IFMT bits; immutable */
-    int fd;                /* O_PATH fd while live, -1 as a ghost; shard lock
-                              for writes, read freely while live */
+    int fd;                /* O_PATH fd, or -1 (ghost, or evicted); shard
+                              lock for writes, read freely while pinned */
     uint64_t nlookup;      /* kernel references; shard lock */
-    uint32_t pins;         /* forget/resolve in progress; shard lock */
+    uint32_t pins;         /* users that need fd to stay; shard lock */
     bool root;             /* never freed before fs_itable_destroy() */
+    bool ghost;            /* counted in t->ghosts; shard lock */
     struct fs_fhandle *fh; /* backing handle of a ghost, or NULL; shard lock */
 };
 
@@ -69,8 +73,12 @@ struct fs_itable {
                                  open_by_handle_at(); owned */
     unsigned ndevs;
     struct fs_inode *root;
-    size_t ghost_max;            /* 0: forget frees at once */
-    _Atomic size_t live, ghosts; /* counts, for stats and the exit check */
+    size_t ghost_max;              /* 0: forget frees at once */
+    size_t fd_budget;              /* most node fds kept open (0: no limit) */
+    _Atomic size_t open_fds;       /* node fds open now, root excluded */
+    _Atomic unsigned evict_cursor; /* next shard the evictor scans */
+    atomic_flag evicting;          /* one evictor at a time */
+    _Atomic size_t live, ghosts;   /* counts, for stats and the exit check */
 };
 
 struct fs_itable_stats {
@@ -89,8 +97,17 @@ void fs_itable_destroy(struct fs_itable *t, struct fs_itable_stats *left);
 void fs_itable_stats(struct fs_itable *t, struct fs_itable_stats *out);
 
 /* The live node for nodeid, or NULL. No reference is taken: valid while the
- * kernel holds one (i.e. for the duration of a request naming nodeid). */
+ * kernel holds one (i.e. for the duration of a request naming nodeid); its
+ * fd may be -1 (evicted) unless pinned. */
 struct fs_inode *fs_inode_get(struct fs_itable *t, uint64_t nodeid);
+
+/* The live node for nodeid with its fd open and pinned (not evicted until
+ * fs_inode_unpin()), or NULL (unknown, or its fd cannot be reopened). */
+struct fs_inode *fs_inode_pin(struct fs_itable *t, uint64_t nodeid);
+void fs_inode_unpin(struct fs_itable *t, struct fs_inode *n);
+
+/* Bound the number of open node fds (0: unbounded). */
+void fs_itable_set_fd_budget(struct fs_itable *t, size_t budget);
 
 /* Enter the object behind fd (O_PATH, stat'ed as *st) into the table with
  * one more kernel reference. Takes ownership of fd (closed when the node

@@ -26,7 +26,7 @@ static int mount_main(const struct fs_options *o, struct inj_engine *engine)
         fs_mount_teardown(&m);
         return 1;
     }
-    int rc = fs_mount_loop(&m);
+    int rc = fs_mount_serve(&m);
     fs_mount_teardown(&m);
     return rc == 0 ? 0 : 1;
 }

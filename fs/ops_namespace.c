@@ -87,6 +87,7 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         }
         e.ino = p->nodeid;
         e.attr_timeout = e.entry_timeout = fs->timeout;
+        p = fs_node(req, e.ino); /* pinned for the seam's path lookup */
         rc = fs_seam_op(req, INJ_OP_LOOKUP, p, NULL, &v);
         if (rc < 0) {
             fs_inode_forget(&fs->itable, e.ino, 1);

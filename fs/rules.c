@@ -2,7 +2,8 @@
  *
  * Invariants: all rules are parsed before any is compiled, and all are
  * compiled before the set is published, so a bad rule anywhere means no
- * engine and no mount (exit status 2). Rule order is load order: profiles,
+ * engine and no mount (exit status 2), or, on reload (SIGHUP), that the
+ * previous set stays in force. Rule order is load order: profiles,
  * then rules files, then --rule, each in command-line order.
  */
 #include "session.h"
@@ -94,21 +95,15 @@ out_nomem:
     return -ENOMEM;
 }
 
-int fs_rules_load(const struct fs_options *o, struct inj_engine **out)
+/* Parse every rule source of o and publish them in e. Returns 0, or 2
+ * (bad rules: e keeps its current set), or 1 (out of memory). */
+static int load_into(const struct fs_options *o, struct inj_engine *e)
 {
     struct pol_rules all = {0};
     struct inj_rule **rules = NULL;
-    struct inj_engine *e = NULL;
     size_t made = 0;
     int status = 2;
 
-    *out = NULL;
-    uint64_t seed = o->seed;
-    if (!o->has_seed) {
-        if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-            seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-        seed &= (UINT64_C(1) << 53) - 1; /* readable, and exact in JSON */
-    }
     if (parse_all(o, &all) < 0)
         goto out_free;
     for (size_t i = 0; i < all.n; i++) {
@@ -121,9 +116,8 @@ int fs_rules_load(const struct fs_options *o, struct inj_engine **out)
             goto out_free;
         }
     }
-    e = inj_engine_new(seed);
     rules = calloc(all.n + 1, sizeof(*rules));
-    if (!e || !rules) {
+    if (!rules) {
         fprintf(stderr, "snagfs: out of memory\n");
         status = 1;
         goto out_free;
@@ -145,18 +139,48 @@ int fs_rules_load(const struct fs_options *o, struct inj_engine **out)
                 rc == -EEXIST ? "two rules share an id" : strerror(-rc));
         goto out_free;
     }
-    if (!o->has_seed)
-        fprintf(stderr, "snagfs: seed %" PRIu64 "\n", seed);
-    *out = e;
-    e = NULL;
     status = 0;
 
 out_free:
     for (size_t i = 0; i < made; i++)
         inj_rule_put(rules[i]);
     free(rules);
-    if (e)
-        inj_engine_free(e);
     pol_rules_clear(&all);
     return status;
+}
+
+int fs_rules_load(const struct fs_options *o, struct inj_engine **out)
+{
+    *out = NULL;
+    uint64_t seed = o->seed;
+    if (!o->has_seed) {
+        if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+            seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+        seed &= (UINT64_C(1) << 53) - 1; /* readable, and exact in JSON */
+    }
+    struct inj_engine *e = inj_engine_new(seed);
+    if (!e) {
+        fprintf(stderr, "snagfs: out of memory\n");
+        return 1;
+    }
+    int status = load_into(o, e);
+    if (status != 0) {
+        inj_engine_free(e);
+        return status;
+    }
+    if (!o->has_seed)
+        fprintf(stderr, "snagfs: seed %" PRIu64 "\n", seed);
+    *out = e;
+    return 0;
+}
+
+int fs_rules_reload(const struct fs_options *o, struct inj_engine *e)
+{
+    int status = load_into(o, e);
+    if (status == 0)
+        fprintf(stderr, "snagfs: rules reloaded (generation %" PRIu64 ")\n",
+                inj_engine_generation(e));
+    else
+        fprintf(stderr, "snagfs: reload failed; the previous rules stay\n");
+    return status == 0 ? 0 : -EINVAL;
 }

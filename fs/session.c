@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +28,109 @@
 
 #define FS_GHOST_MAX (256u * 1024u)
 
+/* Every live node holds an O_PATH fd, so the daemon needs as many fds as
+ * the kernel keeps inodes. Root may raise the hard limit to fs.nr_open. */
 static void raise_nofile(void)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return;
+    if (geteuid() == 0) {
+        FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+        unsigned long nr = 0;
+        if (f) {
+            if (fscanf(f, "%lu", &nr) != 1)
+                nr = 0;
+            fclose(f);
+        }
+        if (nr > rl.rlim_max) {
+            struct rlimit big = {.rlim_cur = nr, .rlim_max = nr};
+            if (setrlimit(RLIMIT_NOFILE, &big) == 0)
+                return;
+        }
+    }
     rl.rlim_cur = rl.rlim_max;
     (void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* How many node fds to keep open: 3/4 of the fd limit, the rest being for
+ * open files, directory streams and libfuse. SNAGFS_FD_BUDGET overrides it
+ * (tests use a tiny budget to exercise eviction). */
+static size_t fd_budget(void)
+{
+    const char *env = getenv("SNAGFS_FD_BUDGET");
+    if (env && *env)
+        return (size_t)strtoull(env, NULL, 10);
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    size_t b = (size_t)rl.rlim_cur / 4 * 3;
+    return b < 64 ? 64 : b;
+}
+
+/* SIGHUP reloads the rules: the handler only pokes a pipe; a thread does
+ * the work (parsing and inj_engine_replace() may block and allocate). */
+static volatile int hup_fd = -1;
+
+static void on_sighup(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    if (hup_fd >= 0 && write(hup_fd, "h", 1) < 0) {
+        /* full pipe: a reload is already pending */
+    }
+    errno = saved;
+}
+
+static void *reloader_main(void *arg)
+{
+    struct fs_mount *m = arg;
+    char c;
+    for (;;) {
+        ssize_t n = read(m->hup_pipe[0], &c, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || c == 'q')
+            return NULL;
+        if (m->fs.engine)
+            fs_rules_reload(m->fs.opt, m->fs.engine);
+    }
+}
+
+static int start_reloader(struct fs_mount *m)
+{
+    if (pipe2(m->hup_pipe, O_CLOEXEC) < 0)
+        return -errno;
+    fcntl(m->hup_pipe[1], F_SETFL, O_NONBLOCK);
+    int rc = pthread_create(&m->reloader, NULL, reloader_main, m);
+    if (rc != 0) {
+        close(m->hup_pipe[0]);
+        close(m->hup_pipe[1]);
+        m->hup_pipe[0] = m->hup_pipe[1] = -1;
+        return -rc;
+    }
+    hup_fd = m->hup_pipe[1];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sighup;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
+    return 0;
+}
+
+static void stop_reloader(struct fs_mount *m)
+{
+    if (m->hup_pipe[1] < 0)
+        return;
+    signal(SIGHUP, SIG_DFL);
+    hup_fd = -1;
+    while (write(m->hup_pipe[1], "q", 1) < 0 && errno == EINTR) {
+    }
+    pthread_join(m->reloader, NULL);
+    close(m->hup_pipe[0]);
+    close(m->hup_pipe[1]);
+    m->hup_pipe[0] = m->hup_pipe[1] = -1;
 }
 
 /* The minor device number of the fuse mount at mnt, from mountinfo. */
@@ -99,6 +196,7 @@ int fs_mount_setup(struct fs_mount *m, const struct fs_options *o,
     int rc;
 
     memset(m, 0, sizeof(*m));
+    m->hup_pipe[0] = m->hup_pipe[1] = -1;
     rc = fs_check_paths(o->source, mountpoint, &source_real, &m->mountpoint,
                         err, sizeof(err));
     if (rc < 0) {
@@ -131,6 +229,7 @@ int fs_mount_setup(struct fs_mount *m, const struct fs_options *o,
         fprintf(stderr, "snagfs: inode table: %s\n", strerror(-rc));
         goto out_free;
     }
+    fs_itable_set_fd_budget(&fs->itable, fd_budget());
     rc = build_args(&args, o, source_real);
     if (rc < 0)
         goto out_itable;
@@ -202,7 +301,22 @@ int fs_mount_loop(struct fs_mount *m)
         rc = fuse_session_loop_mt(m->se, cfg);
         fuse_loop_cfg_destroy(cfg);
     }
-    return rc == 0 ? 0 : -1;
+    /* libfuse 3.14 returns the signal number after SIGINT/SIGTERM/SIGHUP
+     * ended the loop: a requested, clean shutdown. */
+    return rc >= 0 ? 0 : -1;
+}
+
+int fs_mount_serve(struct fs_mount *m)
+{
+    /* SIGHUP reloads rules instead of ending the mount (DESIGN.md). The
+     * reloader starts after fuse_daemonize() so it lives in the daemon. */
+    if (m->signals) {
+        int rc = start_reloader(m);
+        if (rc < 0)
+            fprintf(stderr, "snagfs: SIGHUP reload disabled: %s\n",
+                    strerror(-rc));
+    }
+    return fs_mount_loop(m);
 }
 
 int fs_mount_detach(struct fs_mount *m)
@@ -245,6 +359,7 @@ void fs_mount_teardown(struct fs_mount *m)
     struct fs_itable_stats left;
     if (!m->se)
         return;
+    stop_reloader(m);
     if (m->signals)
         fuse_remove_signal_handlers(m->se);
     /* Closes the device first (no recursion into ourselves), then

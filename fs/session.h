@@ -7,6 +7,7 @@
 #ifndef SNAG_FS_SESSION_H
 #define SNAG_FS_SESSION_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "fs.h"
@@ -17,6 +18,8 @@ struct fs_mount {
     char *mountpoint; /* canonical, owned */
     unsigned conn;    /* /sys/fs/fuse/connections/N, 0 when unknown */
     bool signals;     /* libfuse signal handlers installed */
+    int hup_pipe[2];  /* SIGHUP → reloader thread; -1 when not running */
+    pthread_t reloader;
     bool mounted;
 };
 
@@ -29,6 +32,11 @@ int fs_mount_setup(struct fs_mount *m, const struct fs_options *o,
 
 /* Serve requests until unmounted or told to exit. Returns 0 or -1. */
 int fs_mount_loop(struct fs_mount *m);
+
+/* fs_mount_loop() for a mount made with signals: SIGHUP then reloads the
+ * rules (fs_rules_reload()) instead of ending the mount. Call after
+ * fuse_daemonize(). Returns 0 or -1. */
+int fs_mount_serve(struct fs_mount *m);
 
 /* Unmount when still mounted, destroy the session, free the inode table
  * (reporting what was left when o->debug or SNAGFS_DEBUG_INODES is set). */
@@ -45,5 +53,10 @@ int fs_mount_abort(struct fs_mount *m);
  * Returns 0 and *out (NULL when no rule was given and no seed is needed), or
  * 2 (the exit status for bad rules). */
 int fs_rules_load(const struct fs_options *o, struct inj_engine **out);
+
+/* Re-read --rules files and --profile (and --rule) and publish them as the
+ * engine's new set (SIGHUP). On any error the current set stays and the
+ * error is printed. Returns 0 or -EINVAL. Never call from a request path. */
+int fs_rules_reload(const struct fs_options *o, struct inj_engine *e);
 
 #endif

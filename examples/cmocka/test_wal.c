@@ -29,10 +29,9 @@
 static char wal_path[4096];
 
 /* Run snagctl with the given arguments (no shell); return its exit status. */
-static int snagctl(const char *a1, const char *a2, const char *a3,
-		   const char *a4)
+#define SNAGCTL(...) snagctl_argv((const char *[]){"snagctl", __VA_ARGS__, NULL})
+static int snagctl_argv(const char **argv)
 {
-	const char *argv[] = {"snagctl", a1, a2, a3, a4, NULL};
 	pid_t pid = fork();
 	int status;
 
@@ -69,12 +68,12 @@ static int group_setup(void **state)
 static int setup(void **state)
 {
 	unlink(wal_path);
-	return snagctl("clear", NULL, NULL, NULL) == 0 ? 0 : -1;
+	return SNAGCTL("clear") == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	return snagctl("clear", NULL, NULL, NULL) == 0 ? 0 : -1;
+	return SNAGCTL("clear") == 0 ? 0 : -1;
 }
 
 static void test_append_on_a_healthy_disk(void **state)
@@ -85,18 +84,16 @@ static void test_append_on_a_healthy_disk(void **state)
 
 static void test_fsync_eio_is_reported(void **state)
 {
-	assert_int_equal(snagctl("add", "fsync:path=/wal:error=EIO:id=wal-fsync",
-				 NULL, NULL), 0);
+	assert_int_equal(SNAGCTL("add", "fsync:path=/wal:error=EIO:id=wal-fsync"), 0);
 	assert_int_equal(wal_append(wal_path, "record-2\n", 9), -EIO);
-	assert_int_equal(snagctl("wait", "wal-fsync", "1", NULL), 0);
+	assert_int_equal(SNAGCTL("wait", "wal-fsync", "1", "--timeout", "10s"), 0);
 }
 
 static void test_full_disk_is_reported(void **state)
 {
-	assert_int_equal(snagctl("add", "write:path=/wal:error=ENOSPC:id=wal-full",
-				 NULL, NULL), 0);
+	assert_int_equal(SNAGCTL("add", "write:path=/wal:error=ENOSPC:id=wal-full"), 0);
 	assert_int_equal(wal_append(wal_path, "record-3\n", 9), -ENOSPC);
-	assert_int_equal(snagctl("wait", "wal-full", "1", NULL), 0);
+	assert_int_equal(SNAGCTL("wait", "wal-full", "1", "--timeout", "10s"), 0);
 	assert_int_equal(file_size(wal_path), 0);
 }
 
@@ -105,20 +102,18 @@ static void test_short_writes_are_retried(void **state)
 	char rec[1000];
 
 	memset(rec, 'r', sizeof(rec));
-	assert_int_equal(snagctl("add", "write:path=/wal:short=7:id=wal-short",
-				 NULL, NULL), 0);
+	assert_int_equal(SNAGCTL("add", "write:path=/wal:short=7:id=wal-short"), 0);
 	assert_int_equal(wal_append(wal_path, rec, sizeof(rec)), 0);
 	assert_int_equal(file_size(wal_path), 1000);
 	/* 1000 bytes at most 7 per write: 142 short writes, then 6 bytes */
-	assert_int_equal(snagctl("wait", "wal-short", "142", NULL), 0);
+	assert_int_equal(SNAGCTL("wait", "wal-short", "142", "--timeout", "10s"), 0);
 }
 
 static void test_interrupted_writes_are_retried(void **state)
 {
-	assert_int_equal(snagctl("add", "write:path=/wal:when=1..3:error=EINTR:id=wal-eintr",
-				 NULL, NULL), 0);
+	assert_int_equal(SNAGCTL("add", "write:path=/wal:when=1..3:error=EINTR:id=wal-eintr"), 0);
 	assert_int_equal(wal_append(wal_path, "record-5\n", 9), 0);
-	assert_int_equal(snagctl("wait", "wal-eintr", "3", NULL), 0);
+	assert_int_equal(SNAGCTL("wait", "wal-eintr", "3", "--timeout", "10s"), 0);
 	assert_int_equal(file_size(wal_path), 9);
 }
 

@@ -3,9 +3,24 @@
 # mounts the fuse.snagfs entries (not the noauto one), the rules= file and
 # the profile= are in force (EIO / ENOSPC reach a program), control= names
 # the socket snagctl talks to, and umount takes the mounts down.
+#
+# mount(8) starts mount.fuse3 with no PATH, so its `sh -c snagfs ...` finds
+# snagfs only in the shell's default PATH (/usr/local/sbin:/usr/local/bin:...),
+# where `cmake --install` puts it. The test therefore runs in a private mount
+# namespace (it re-executes itself under unshare -m) and bind-mounts a
+# directory holding the snagfs under test over /usr/local/sbin there: nothing
+# outside the namespace sees it, and the namespace's mounts die with it.
+if [ -z "${EX_FSTAB_NS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	EX_FSTAB_NS=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
 . "$(dirname "$0")/elib.sh"
 ex_init fstab
 command -v mount.fuse3 >/dev/null || sn_abort "mount.fuse3 not installed (fuse3)"
+[ -n "${EX_FSTAB_NS:-}" ] || sn_abort "unshare(1) is needed to run this test"
+mkdir "$SN_TMP/sbin"
+ln -s "$(readlink -f "$SNAGFS")" "$SN_TMP/sbin/snagfs"
+mount --bind "$SN_TMP/sbin" /usr/local/sbin || sn_abort "cannot bind-mount over /usr/local/sbin"
+sn_on_cleanup "umount /usr/local/sbin"
 
 src1=$(sn_tmpdir src1) src2=$(sn_tmpdir src2) src3=$(sn_tmpdir src3)
 mnt1=$(sn_tmpdir mnt1) mnt2=$(sn_tmpdir mnt2) mnt3=$(sn_tmpdir mnt3)
@@ -26,6 +41,7 @@ for m in "$mnt1" "$mnt2" "$mnt3"; do
 	[ -n "$(sn_fuse_conn "$m")" ] && sn_adopt_mount "$m"
 done
 sn_eq "mount -T fstab -a succeeded ($out)" 0 "$rc"
+[ "$rc" = 0 ] || sn_abort "nothing to check without the mounts"
 type1=$(awk -v m="$mnt1" '$5 == m { for (i = 7; i <= NF; i++) if ($i == "-") print $(i+1) }' /proc/self/mountinfo)
 sn_eq "entry 1 is mounted as fuse.snagfs" fuse.snagfs "$type1"
 sn_check "entry 2 is mounted" test -n "$(sn_fuse_conn "$mnt2")"

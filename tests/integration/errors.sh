@@ -82,4 +82,22 @@ sn_check_inodes_left
 sn_check "daemon alive" kill -0 "${_SN_PIDS[0]}"
 sn_umount "$first"
 sn_check_inodes_left
+
+# a read-only mount (-o ro): every modification is EROFS, reads work
+sn_mount --src "$S" -o ro
+M=$SN_MNT
+sn_eq "ro: reads work" y "$(sn_run cat "$M/file")"
+sn_expect_errno EROFS creat "$M/new"
+sn_expect_errno EROFS open "$M/file" wronly
+sn_expect_errno EROFS mkdir "$M/newdir"
+sn_expect_errno EROFS unlink "$M/file"
+sn_expect_errno EROFS rmdir "$M/empty"
+sn_expect_errno EROFS rename "$M/file" "$M/file2"
+sn_expect_errno EROFS chmod "$M/file" 0600
+sn_expect_errno EROFS truncate "$M/file" 0
+sn_expect_errno EROFS setxattr "$M/file" user.x v
+sn_expect_errno EROFS symlink "$M/sl" target
+sn_eq "ro: source untouched" "y" "$(cat "$S/file")"
+sn_umount
+sn_check_inodes_left
 sn_done

@@ -8,6 +8,12 @@
 #     sn_expect_errno ENOENT stat "$SN_MNT/nope"
 #     sn_done                      # prints "NAME: N passed, N failed", exits 0/1
 #
+# More helpers (each documented where it is defined; overview in
+# docs/testing.md): sn_expect_same, sn_check, sn_eq, sn_cc (one-off C helper),
+# sn_umount, sn_check_inodes_left, sn_on_cleanup, sn_start_expect_fail,
+# sn_adopt_mount, sn_forget_mount, sn_tmpdir, sn_mounts_under, sn_fuse_conn.
+# The daemon runs with SNAGFS_DEBUG_INODES=1 and the hard open-files limit.
+#
 # Environment: SNAGFS (the daemon; required), SN_PROBE (sn_probe; required for
 # sn_probe/sn_expect_*), SN_CMD_TIMEOUT (seconds per client command, 120),
 # SN_TEST_TIMEOUT (whole script, 270; keep it under ctest's TIMEOUT so our own

@@ -21,6 +21,7 @@ sn_eq "find: no errors" "" "$(head -3 "$SN_TMP/find.err")"
 errs=$(cd "$SN_MNT" && sn_run ls -lR . 2>&1 >/dev/null | head -3)
 sn_eq "ls -lR: no errors" "" "$errs"
 sn_eq "stat of every file again (second pass)" "$N" "$(cd "$SN_MNT" && sn_run find . -type f -exec stat -c %s {} + 2>/dev/null | wc -l)"
+sn_log "daemon open fds now: $(ls /proc/$SN_PID/fd 2>/dev/null | wc -l)"
 sn_check "daemon alive" sn_daemon_alive
 sn_umount
 sn_check_inodes_left

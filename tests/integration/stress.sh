@@ -83,6 +83,21 @@ stress copy --copy-file 1 --copy-file-bytes 128M
 stress chmod --chmod 2 --utime 1
 stress open --open 1 --open-max 2000 --mknod 1 --getdent 1
 
+# clients killed mid-request (SIGKILL during big reads and writes): the
+# daemon carries on and the files stay readable
+dd if=/dev/urandom of="$SN_SRC/big" bs=1M count=64 status=none
+for i in $(seq 1 12); do
+	sn_run_t 30 dd if="$M/big" of=/dev/null bs=1M status=none &
+	r=$!
+	sn_run_t 30 dd if=/dev/zero of="$M/w$i" bs=1M count=64 status=none &
+	w=$!
+	sleep 0.$((RANDOM % 3 + 1))
+	kill -KILL $r $w 2>/dev/null
+	wait $r $w 2>/dev/null
+done
+sn_check "big file intact after killed readers" cmp "$SN_SRC/big" "$M/big"
+sn_check "mount serves after killed clients" sh -c 'echo ok >"$1" && cat "$1"' _ "$M/after-kill"
+rm -f "$SN_SRC"/big "$SN_SRC"/w* "$SN_SRC/after-kill"
 sn_check "daemon alive after fio and stress-ng" sn_daemon_alive
 sn_eq "nothing left behind in source" "" "$(ls -A "$SN_SRC")"
 sn_umount

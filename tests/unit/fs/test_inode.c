@@ -212,6 +212,46 @@ static void test_deleted_leaves_no_ghost(void **state)
     assert_null(fs_inode_get(&f->t, id));
 }
 
+static void test_fd_budget_evicts_and_reopens(void **state)
+{
+    struct fixture *f = *state;
+    char name[32];
+    enum { N = 200, BUDGET = 16 };
+    static uint64_t ids[N];
+    fs_itable_set_fd_budget(&f->t, BUDGET);
+    int before = count_fds();
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "e%d", i);
+        make_file(f, name);
+        ids[i] = lookup(f, name)->nodeid;
+    }
+    /* At most BUDGET node fds stay open (plus per-device mount fds). */
+    assert_true(count_fds() - before <= BUDGET + 2);
+    live_ghosts(f, N, 0);
+    for (int i = 0; i < N; i++) {
+        struct stat st, want;
+        snprintf(name, sizeof(name), "e%d", i);
+        struct fs_inode *n = fs_inode_pin(&f->t, ids[i]);
+        assert_non_null(n);
+        assert_true(n->fd >= 0);
+        assert_int_equal(fstatat(n->fd, "", &st, AT_EMPTY_PATH), 0);
+        assert_int_equal(fstatat(f->root_fd, name, &want, 0), 0);
+        assert_int_equal(st.st_ino, want.st_ino);
+        fs_inode_unpin(&f->t, n);
+    }
+    assert_true(count_fds() - before <= BUDGET + 2);
+    /* A pinned node is never evicted. */
+    struct fs_inode *held = fs_inode_pin(&f->t, ids[0]);
+    int held_fd = held->fd;
+    for (int i = 1; i < N; i++)
+        fs_inode_unpin(&f->t, fs_inode_pin(&f->t, ids[i]));
+    assert_int_equal(held->fd, held_fd);
+    fs_inode_unpin(&f->t, held);
+    for (int i = 0; i < N; i++)
+        fs_inode_forget(&f->t, ids[i], 1);
+    live_ghosts(f, 0, N);
+}
+
 static void test_revive_ghost_by_lookup(void **state)
 {
     struct fixture *f = *state;
@@ -317,6 +357,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deleted_leaves_no_ghost, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_fd_budget_evicts_and_reopens,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_revive_ghost_by_lookup, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_many_nodes, setup, teardown),
