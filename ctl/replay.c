@@ -129,6 +129,12 @@ static int rp_line(struct ctl_replay *r, const char *s, size_t len,
     struct rp_fault fault = {.line = line};
     struct inj_verdict *v = &fault.v;
 
+    /* Event lines (watchdog reports) record no fault to replay. */
+    if (ctl_json_get(&o, "event")) {
+        rc = 0;
+        goto out;
+    }
+
     f = ctl_json_get(&o, "op");
     if (!f || f->type != CTL_JSON_STRING) {
         rc = rp_err(errbuf, errsize, r->name, line, f ? f->col : 1,

@@ -33,6 +33,7 @@ static const struct {
     {INJ_ACT_ERROR, "error"}, {INJ_ACT_DELAY, "delay"},
     {INJ_ACT_SHORT, "short"}, {INJ_ACT_CORRUPT, "corrupt"},
     {INJ_ACT_HANG, "hang"},   {INJ_ACT_LIE, "lie"},
+    {INJ_ACT_SELFIO, "selfio"},
 };
 #define N_ACTIONS (sizeof(action_names) / sizeof(action_names[0]))
 
@@ -182,6 +183,51 @@ void ctl_trace_format(struct ctl_buf *b, const struct ctl_trace_event *ev,
                    (unsigned long long)v->short_len, corrupt_names[c],
                    (unsigned long long)v->hang_ns,
                    (unsigned long long)v->stream);
+}
+
+static int trace_write(struct ctl_trace *t, struct ctl_buf *b)
+{
+    int rc = 0;
+    if (b->oom)
+        return -ENOMEM;
+    ssize_t n;
+    do {
+        n = write(t->fd, b->data, b->len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        rc = -errno;
+    else if ((size_t)n != b->len)
+        rc = -EIO;
+    else
+        atomic_fetch_add(&t->written, 1);
+    return rc;
+}
+
+int ctl_trace_watchdog(struct ctl_trace *t, const char *kind, const char *op,
+                       uint64_t node, uint32_t pid, const char *comm,
+                       uint64_t age_ns, const char *action)
+{
+    if (!t)
+        return -EINVAL;
+    uint64_t seq = atomic_fetch_add(&t->seq, 1) + 1;
+    struct ctl_buf b = {0};
+    ctl_buf_printf(&b, "{\"v\":%d,\"seq\":%llu,\"mono_ns\":%llu,"
+                       "\"event\":\"watchdog\",\"kind\":",
+                   CTL_TRACE_VERSION, (unsigned long long)seq,
+                   (unsigned long long)ctl_now_ns());
+    ctl_buf_json_cstr(&b, kind ? kind : "?");
+    ctl_buf_puts(&b, ",\"op\":");
+    ctl_buf_json_cstr(&b, op ? op : "?");
+    ctl_buf_printf(&b, ",\"node\":%llu,\"pid\":%u,\"comm\":",
+                   (unsigned long long)node, pid);
+    ctl_buf_json_cstr(&b, comm ? comm : "");
+    ctl_buf_printf(&b, ",\"age_ns\":%llu,\"action\":",
+                   (unsigned long long)age_ns);
+    ctl_buf_json_cstr(&b, action ? action : "");
+    ctl_buf_puts(&b, "}\n");
+    int rc = trace_write(t, &b);
+    ctl_buf_free(&b);
+    return rc;
 }
 
 int ctl_trace_record(struct ctl_trace *t, const struct ctl_trace_event *ev)

@@ -48,6 +48,14 @@ uint64_t ctl_trace_occurrence(struct ctl_trace *t, enum inj_op op,
  * reports a torn last line precisely). */
 int ctl_trace_record(struct ctl_trace *t, const struct ctl_trace_event *ev);
 
+/* Append one watchdog event line (docs/control-protocol.md, "Trace
+ * format"): {"v":1,"seq":..,"event":"watchdog","kind":KIND,"op":..,
+ * "node":..,"pid":..,"comm":..,"age_ns":..,"action":..}. Replay skips
+ * lines with an "event" field. Returns 0 or -errno. */
+int ctl_trace_watchdog(struct ctl_trace *t, const char *kind, const char *op,
+                       uint64_t node, uint32_t pid, const char *comm,
+                       uint64_t age_ns, const char *action);
+
 uint64_t ctl_trace_count(const struct ctl_trace *t); /* lines written */
 const char *ctl_trace_path(const struct ctl_trace *t);
 

@@ -23,10 +23,14 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "../ctl/observe.h"
 #include "inode.h"
 #include "options.h"
 
 struct inj_engine;
+struct fs_reactor;
+struct fs_inflight_table;
+struct fs_watchdog;
 
 /* State of the /dev/fuse hooks (devio.c). */
 struct fs_devio {
@@ -48,13 +52,24 @@ struct fs_ctx {
     bool noatime;              /* open backing files with O_NOATIME */
     bool switch_ids;           /* daemon is root: create as the caller */
     struct inj_engine *engine; /* may be NULL: no injection */
+    /* Services (services.c), set before the session loop starts and
+     * cleared after it returned; NULL when off. */
+    struct ctl_observe obs;              /* stats, --trace, --replay */
+    struct fs_reactor *reactor;          /* delay and hang (defer.c) */
+    struct fs_inflight_table *inflight;  /* watchdog's in-flight table */
+    struct fs_watchdog *wd;
+    const char *mountpoint;              /* canonical, for selfio= */
     struct fs_devio devio;
 };
+
+/* Record the errno a request is answered with, for its stats (call.h). */
+void fs_call_note_status(int rc);
 
 /* The one place a status becomes a reply: rc is 0 or -errno. */
 static inline void fs_reply_status(fuse_req_t req, int rc)
 {
     assert(rc <= 0);
+    fs_call_note_status(rc);
     fuse_reply_err(req, -rc);
 }
 

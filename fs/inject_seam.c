@@ -6,6 +6,10 @@
  */
 #include "inject_seam.h"
 
+#include "call.h"
+#include "defer.h"
+#include "selfio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -87,6 +91,31 @@ static const char *seam_get_comm(void *arg)
     return c->comm_ret;
 }
 
+bool fs_seam_wanted(struct fs_ctx *fs, enum inj_op op)
+{
+#ifdef SNAG_HAVE_INJECT
+    /* A resumed call must get its saved verdict even if its rule is gone. */
+    if (fs_call_resuming())
+        return true;
+    return fs->engine && ctl_observe_wants(&fs->obs, fs->engine, op);
+#else
+    (void)fs, (void)op;
+    return false;
+#endif
+}
+
+/* The verdict's immediate part: selfio (before any backend work), then the
+ * error. */
+static int seam_apply(struct fs_ctx *fs, struct seam_ctx *c,
+                      const struct inj_verdict *v)
+{
+    if (v->actions & INJ_ACT_SELFIO)
+        fs_selfio_run(fs, v, c->node ? seam_get_path(c) : NULL);
+    if (v->actions & INJ_ACT_ERROR)
+        return v->err > 0 ? -v->err : -EIO;
+    return 0;
+}
+
 int fs_seam(fuse_req_t req, enum inj_op op, struct fs_inode *node,
             const char *name, int64_t off, int64_t size, int64_t flags,
             struct inj_verdict *v)
@@ -94,9 +123,6 @@ int fs_seam(fuse_req_t req, enum inj_op op, struct fs_inode *node,
     struct fs_ctx *fs = fs_ctx_of(req);
     v->actions = 0;
 #ifdef SNAG_HAVE_INJECT
-    if (!fs->engine || !inj_engine_wants(fs->engine, op))
-        return 0;
-
     const struct fuse_ctx *fc = fuse_req_ctx(req);
     struct seam_ctx c = {
         .fs = fs,
@@ -104,6 +130,16 @@ int fs_seam(fuse_req_t req, enum inj_op op, struct fs_inode *node,
         .name = name,
         .pid = fc->pid,
     };
+    if (fs_call_take_resume(v))
+        return seam_apply(fs, &c, v);
+    if (!fs_seam_wanted(fs, op))
+        return 0;
+    /* Our own threads' requests (the watchdog let them through) match no
+     * rule: a selfio= rule must not feed on its own I/O. */
+    struct fs_call *call = fs_call_current();
+    if (call && call->self)
+        return 0;
+
     struct inj_request rq = {
         .op = op,
         .pid = (uint32_t)fc->pid,
@@ -119,17 +155,11 @@ int fs_seam(fuse_req_t req, enum inj_op op, struct fs_inode *node,
         .get_comm = seam_get_comm,
         .ctx = &c,
     };
-    if (!inj_decide(fs->engine, &rq, v))
+    if (!ctl_decide(&fs->obs, fs->engine, &rq, node ? node->nodeid : 0, v))
         return 0;
-    if (v->actions & INJ_ACT_ERROR)
-        return v->err > 0 ? -v->err : -EIO;
-    if (v->actions & (INJ_ACT_DELAY | INJ_ACT_HANG)) {
-        fprintf(stderr,
-                "snagfs: rule %s: delay/hang are not implemented yet; "
-                "failing %s with EIO\n",
-                v->rule_id, inj_op_name(op));
-        return -EIO;
-    }
+    if (v->actions & (INJ_ACT_DELAY | INJ_ACT_HANG))
+        return fs_defer(req, v);
+    return seam_apply(fs, &c, v);
 #else
     (void)req, (void)op, (void)node, (void)name, (void)off, (void)size;
     (void)flags, (void)fs;

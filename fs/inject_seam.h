@@ -5,8 +5,14 @@
  *    naming the op, that costs one atomic load and a branch.
  *  - A negative return means: fail the request with that errno and do no
  *    work. A zero return with v->actions != 0 leaves the handler to apply
- *    SHORT, CORRUPT or LIE (see the helpers below); everything else (ERROR,
- *    and DELAY/HANG until the reactor exists) is resolved here.
+ *    SHORT, CORRUPT or LIE (see the helpers below); ERROR and SELFIO are
+ *    resolved here.
+ *  - DELAY and HANG come first: the request is parked on the reactor
+ *    (defer.c) and fs_seam() returns FS_SEAM_DEFERRED; the handler then
+ *    returns at once without replying. When the reactor wakes it, the same
+ *    handler runs again and its fs_seam() returns the saved verdict minus
+ *    DELAY/HANG (the engine is not asked twice), so delay+error behaves
+ *    exactly like error, only later.
  *  - The path (relative to the mount root) and comm are computed only if the
  *    engine asks for them.
  */
@@ -20,6 +26,9 @@
 #include "fs.h"
 
 #define FS_SEAM_NONE (-1) /* "no offset / size / flags" */
+/* fs_seam() parked the request: return without replying. Positive, so no
+ * "rc < 0" error path and no "rc == 0" success path can take it. */
+#define FS_SEAM_DEFERRED 1
 
 /* Ask the engine about one request on node (the object, or the directory
  * holding name when name is not NULL). off, size and flags are FS_SEAM_NONE
@@ -27,6 +36,9 @@
 int fs_seam(fuse_req_t req, enum inj_op op, struct fs_inode *node,
             const char *name, int64_t off, int64_t size, int64_t flags,
             struct inj_verdict *v);
+
+/* Does op need fs_seam() at all? False costs one atomic load. */
+bool fs_seam_wanted(struct fs_ctx *fs, enum inj_op op);
 
 static inline int fs_seam_op(fuse_req_t req, enum inj_op op,
                              struct fs_inode *node, const char *name,
@@ -41,9 +53,8 @@ static inline int fs_seam_op(fuse_req_t req, enum inj_op op,
 static inline int fs_seam_ino(fuse_req_t req, enum inj_op op, fuse_ino_t ino,
                               int64_t off, int64_t size, struct inj_verdict *v)
 {
-    struct fs_ctx *fs = fs_ctx_of(req);
     v->actions = 0;
-    if (!fs->engine || !inj_engine_wants(fs->engine, op))
+    if (!fs_seam_wanted(fs_ctx_of(req), op))
         return 0;
     return fs_seam(req, op, fs_node(req, ino), NULL, off, size, FS_SEAM_NONE,
                    v);

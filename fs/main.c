@@ -8,25 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../inject/engine.h"
 #include "run.h"
-#include "session.h"
+#include "services.h"
 
 #ifndef SNAG_VERSION
 #define SNAG_VERSION "0.0.0"
 #endif
 
-static int mount_main(const struct fs_options *o, struct inj_engine *engine)
+static int mount_main(const struct fs_options *o, struct fs_services *sv)
 {
     struct fs_mount m;
-    if (fs_mount_setup(&m, o, o->mountpoint, engine, true) < 0)
+    if (fs_mount_setup(&m, o, o->mountpoint, sv->engine, true) < 0)
         return 1;
+    /* Services start threads: after the fork of fuse_daemonize(). */
     if (fuse_daemonize(o->foreground) < 0) {
         fprintf(stderr, "snagfs: cannot daemonize\n");
         fs_mount_teardown(&m);
         return 1;
     }
-    int rc = fs_mount_serve(&m);
+    if (fs_services_start(sv, &m, true) < 0) {
+        fs_mount_teardown(&m);
+        return 1;
+    }
+    int rc = fs_mount_loop(&m);
+    /* Parked requests are answered while the channel still works. */
+    fs_services_stop(sv);
     fs_mount_teardown(&m);
     return rc == 0 ? 0 : 1;
 }
@@ -34,7 +40,7 @@ static int mount_main(const struct fs_options *o, struct inj_engine *engine)
 int main(int argc, char **argv)
 {
     struct fs_options o;
-    struct inj_engine *engine = NULL;
+    struct fs_services sv;
     char err[512];
     int status;
 
@@ -57,15 +63,16 @@ int main(int argc, char **argv)
         fs_options_free(&o);
         return 0;
     }
-    status = fs_rules_load(&o, &engine);
-    if (status != 0) {
+    if (o.list_profiles) {
+        status = fs_services_list_profiles();
         fs_options_free(&o);
         return status;
     }
-    status = o.run ? fs_run(&o, engine) : mount_main(&o, engine);
+    status = fs_services_load(&sv, &o);
+    if (status == 0)
+        status = o.run ? fs_run(&o, &sv) : mount_main(&o, &sv);
     /* Every FUSE thread has been joined by now. */
-    if (engine)
-        inj_engine_free(engine);
+    fs_services_close(&sv);
     fs_options_free(&o);
     return status;
 }

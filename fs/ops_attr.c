@@ -37,6 +37,8 @@ void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         return;
     }
     int rc = fs_seam_op(req, INJ_OP_GETATTR, n, NULL, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0)
         rc = stat_node(n, &st);
     if (rc < 0) {
@@ -115,6 +117,8 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
         fs_seam(req, INJ_OP_SETATTR, n, NULL,
                 (to_set & FUSE_SET_ATTR_SIZE) ? attr->st_size : FS_SEAM_NONE,
                 FS_SEAM_NONE, FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v))
         rc = do_setattr(n, fd, attr, to_set);
     if (rc == 0)
@@ -136,6 +140,8 @@ void fs_readlink(fuse_req_t req, fuse_ino_t ino)
         return;
     }
     int rc = fs_seam_op(req, INJ_OP_READLINK, n, NULL, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -161,6 +167,8 @@ void fs_statfs(fuse_req_t req, fuse_ino_t ino)
     if (!n)
         n = fs_node(req, FUSE_ROOT_ID);
     int rc = fs_seam_op(req, INJ_OP_STATFS, n, NULL, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0)
         rc = fstatvfs(n->fd, &sv) < 0 ? -errno : 0;
     if (rc < 0) {
@@ -179,6 +187,8 @@ void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
         return;
     }
     int rc = fs_seam_op(req, INJ_OP_ACCESS, n, NULL, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v))
         rc = faccessat(n->fd, "", mask, AT_EMPTY_PATH | AT_EACCESS) < 0 ? -errno
                                                                         : 0;

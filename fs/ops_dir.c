@@ -80,6 +80,8 @@ void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     }
     int rc = fs_seam(req, INJ_OP_OPENDIR, n, NULL, FS_SEAM_NONE, FS_SEAM_NONE,
                      (uint32_t)fi->flags, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0)
         rc = dir_open(fs, n, &d);
     if (rc < 0) {
@@ -111,6 +113,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     }
     int rc = fs_seam(req, INJ_OP_READDIR, n, NULL, off, (int64_t)size,
                      FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -221,6 +225,8 @@ void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct fs_dir *d = dir_of(fi);
     int rc = fs_seam_ino(req, INJ_OP_RELEASEDIR, ino, FS_SEAM_NONE,
                          FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (d)
         dir_close(d);
     fs_reply_status(req, rc);
@@ -233,6 +239,8 @@ void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
     struct fs_dir *d = dir_of(fi);
     int rc =
         fs_seam_ino(req, INJ_OP_FSYNCDIR, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v)) {
         struct fs_inode *n = d ? NULL : fs_node(req, ino);
         int fd = d ? dirfd(d->dp)

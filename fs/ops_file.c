@@ -94,6 +94,8 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     }
     int rc = fs_seam(req, INJ_OP_OPEN, n, NULL, FS_SEAM_NONE, FS_SEAM_NONE,
                      (uint32_t)fi->flags, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -123,6 +125,8 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
     }
     int rc = fs_seam(req, INJ_OP_CREATE, p, name, FS_SEAM_NONE, FS_SEAM_NONE,
                      (uint32_t)fi->flags, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -174,6 +178,8 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct inj_verdict v;
     int tmp;
     int rc = fs_seam_ino(req, INJ_OP_READ, ino, off, (int64_t)size, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -270,6 +276,8 @@ void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
     int tmp;
     size_t size = fuse_buf_size(bufv);
     int rc = fs_seam_ino(req, INJ_OP_WRITE, ino, off, (int64_t)size, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -308,6 +316,8 @@ void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct inj_verdict v;
     int rc =
         fs_seam_ino(req, INJ_OP_FLUSH, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v) && fi->fh) {
         /* Closing a duplicate drops POSIX locks and makes network
          * filesystems report delayed write errors, as close(2) would. */
@@ -322,6 +332,8 @@ void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct inj_verdict v;
     int rc =
         fs_seam_ino(req, INJ_OP_RELEASE, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (fi->fh)
         close((int)(fi->fh - 1)); /* always: the handle is gone either way */
     fs_reply_status(req, rc);
@@ -334,6 +346,8 @@ void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
     int tmp;
     int rc =
         fs_seam_ino(req, INJ_OP_FSYNC, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v)) {
         int fd = fs_file_fd(req, ino, fi, &tmp);
         if (fd < 0)
@@ -350,6 +364,8 @@ void fs_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
     struct inj_verdict v;
     int rc =
         fs_seam_ino(req, INJ_OP_FLOCK, ino, FS_SEAM_NONE, FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v)) {
         /* A lock on a private fd would vanish with it, so without a
          * handle (see fs_file_fd()) flock is refused. */
@@ -367,6 +383,8 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
     struct inj_verdict v;
     int tmp;
     int rc = fs_seam_ino(req, INJ_OP_FALLOCATE, ino, offset, length, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v)) {
         int fd = fs_file_fd(req, ino, fi, &tmp);
         if (fd < 0)
@@ -387,6 +405,8 @@ void fs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
     int tmp_in = -1, tmp_out = -1;
     int rc = fs_seam_ino(req, INJ_OP_COPY_FILE_RANGE, ino_out, off_out,
                          (int64_t)len, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -428,6 +448,8 @@ void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
         return;
     }
     int rc = fs_seam_ino(req, INJ_OP_LSEEK, ino, off, FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;

@@ -89,8 +89,11 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         e.attr_timeout = e.entry_timeout = fs->timeout;
         p = fs_node(req, e.ino); /* pinned for the seam's path lookup */
         rc = fs_seam_op(req, INJ_OP_LOOKUP, p, NULL, &v);
-        if (rc < 0) {
+        if (rc < 0 || rc == FS_SEAM_DEFERRED) {
+            /* the resumed lookup resolves (and references) it again */
             fs_inode_forget(&fs->itable, e.ino, 1);
+            if (rc == FS_SEAM_DEFERRED)
+                return;
             fs_reply_status(req, rc);
             return;
         }
@@ -102,6 +105,8 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         return;
     }
     rc = fs_seam_op(req, INJ_OP_LOOKUP, p, name, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0)
         rc = fs_do_lookup(fs, p, name, &e);
     if (rc < 0) {
@@ -145,6 +150,8 @@ static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
         return;
     }
     rc = fs_seam_op(req, op, p, name, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -208,6 +215,8 @@ void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
         return;
     }
     rc = fs_seam_op(req, INJ_OP_LINK, np, newname, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -240,6 +249,8 @@ static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
         return;
     }
     int rc = fs_seam_op(req, op, p, name, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v))
         rc = unlinkat(p->fd, name, flags) < 0 ? -errno : 0;
     fs_reply_status(req, rc);
@@ -266,6 +277,8 @@ void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
         return;
     }
     int rc = fs_seam_op(req, INJ_OP_RENAME, p, name, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v))
         rc = renameat2(p->fd, name, np->fd, newname, flags) < 0 ? -errno : 0;
     fs_reply_status(req, rc);

@@ -24,6 +24,8 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
     }
     int rc = fs_seam(req, INJ_OP_SETXATTR, n, NULL, FS_SEAM_NONE, (int64_t)size,
                      FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v)) {
         fs_proc_path(proc, n->fd);
         rc = setxattr(proc, name, value, size, flags) < 0 ? -errno : 0;
@@ -84,6 +86,8 @@ void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
     }
     int rc = fs_seam(req, INJ_OP_GETXATTR, n, NULL, FS_SEAM_NONE, (int64_t)size,
                      FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -101,6 +105,8 @@ void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
     }
     int rc = fs_seam(req, INJ_OP_LISTXATTR, n, NULL, FS_SEAM_NONE,
                      (int64_t)size, FS_SEAM_NONE, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -118,6 +124,8 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
         return;
     }
     int rc = fs_seam_op(req, INJ_OP_REMOVEXATTR, n, NULL, &v);
+    if (rc == FS_SEAM_DEFERRED)
+        return;
     if (rc == 0 && !fs_seam_lie(&v)) {
         fs_proc_path(proc, n->fd);
         rc = removexattr(proc, name) < 0 ? -errno : 0;

@@ -2,10 +2,16 @@
  *
  * Invariants: every option is either consumed into struct fs_options or
  * appended verbatim to fuse_opts for libfuse to judge; none is silently
- * dropped. default_permissions is always in fuse_opts: snagfs relies on the
- * kernel for permission checks (the daemon runs as the mounting user).
+ * dropped. default_permissions is added by the session only with
+ * allow_other or when asked for (-o default_permissions); otherwise the
+ * kernel sends FUSE_ACCESS and the backing filesystem judges permissions.
+ * The snagfs options also have -o KEY=VALUE spellings (rules=, profile=,
+ * seed=, cache=, control=, trace=, replay=, watchdog=, watchdog_action=) so
+ * that fstab lines through mount.fuse3 work; those never reach the kernel.
  */
 #include "options.h"
+
+#include "watchdog/watchdog.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -97,11 +103,78 @@ int fs_parse_duration(const char *s, uint64_t *ns)
     return -EINVAL;
 }
 
+enum opt_id {
+    OPT_RULE,
+    OPT_RULES,
+    OPT_PROFILE,
+    OPT_SEED,
+    OPT_TRACE,
+    OPT_REPLAY,
+    OPT_CONTROL,
+    OPT_WATCHDOG,
+    OPT_WD_ACTION,
+    OPT_CACHE,
+    OPT_MAX_THREADS,
+    OPT_O,
+};
+
+static int apply_value(struct fs_options *o, enum opt_id id, const char *arg,
+                       const char *val, char *err, size_t errsz);
+
+/* -o KEY=VALUE spellings of the long options (fstab through mount.fuse3). */
+static const struct {
+    const char *key;
+    enum opt_id id;
+} fstab_opts[] = {
+    {"rules", OPT_RULES},     {"rule", OPT_RULE},
+    {"profile", OPT_PROFILE}, {"seed", OPT_SEED},
+    {"cache", OPT_CACHE},     {"control", OPT_CONTROL},
+    {"trace", OPT_TRACE},     {"replay", OPT_REPLAY},
+    {"watchdog", OPT_WATCHDOG}, {"watchdog_action", OPT_WD_ACTION},
+};
+
+/* Keep a copy of an -o value: the fields point at it until free. */
+static const char *own(struct fs_options *o, const char *s)
+{
+    char **nv = realloc(o->owned, (o->n_owned + 1) * sizeof(*nv));
+    if (!nv)
+        return NULL;
+    o->owned = nv;
+    char *c = strdup(s);
+    if (c)
+        o->owned[o->n_owned++] = c;
+    return c;
+}
+
+/* An -o item that spells a snagfs option: 1 if taken, 0 if not one, or
+ * -errno. */
+static int take_fstab_opt(struct fs_options *o, const char *item, char *err,
+                          size_t errsz)
+{
+    const char *eq = strchr(item, '=');
+    if (!eq)
+        return 0;
+    for (size_t k = 0; k < sizeof(fstab_opts) / sizeof(fstab_opts[0]); k++) {
+        size_t n = strlen(fstab_opts[k].key);
+        if ((size_t)(eq - item) != n || strncmp(item, fstab_opts[k].key, n))
+            continue;
+        const char *val = own(o, eq + 1);
+        if (!val)
+            return -ENOMEM;
+        int rc = apply_value(o, fstab_opts[k].id, item, val, err, errsz);
+        return rc < 0 ? rc : 1;
+    }
+    return 0;
+}
+
 /* One -o item: keep what snagfs handles, pass the rest to libfuse. */
 static int take_fuse_opt(struct fs_options *o, const char *item, char *err,
                          size_t errsz)
 {
     uint64_t v;
+    int rc = take_fstab_opt(o, item, err, errsz);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
     if (strcmp(item, "clone_fd") == 0) {
         o->clone_fd = true;
         return 0;
@@ -118,8 +191,10 @@ static int take_fuse_opt(struct fs_options *o, const char *item, char *err,
         o->max_idle_threads = (unsigned)v;
         return 0;
     }
-    if (strcmp(item, "default_permissions") == 0)
-        return 0; /* always on */
+    if (strcmp(item, "default_permissions") == 0) {
+        o->default_permissions = true; /* the session adds it */
+        return 0;
+    }
     if (strcmp(item, "allow_other") == 0)
         o->allow_other = true;
     if (strcmp(item, "noatime") == 0)
@@ -172,21 +247,6 @@ static int want_value(int argc, char **argv, int *i, const char *arg,
     return 0;
 }
 
-enum opt_id {
-    OPT_RULE,
-    OPT_RULES,
-    OPT_PROFILE,
-    OPT_SEED,
-    OPT_TRACE,
-    OPT_REPLAY,
-    OPT_CONTROL,
-    OPT_WATCHDOG,
-    OPT_WD_ACTION,
-    OPT_CACHE,
-    OPT_MAX_THREADS,
-    OPT_O,
-};
-
 static const struct {
     const char *lng;
     char shrt;
@@ -232,25 +292,21 @@ static int apply_value(struct fs_options *o, enum opt_id id, const char *arg,
         o->control = val;
         return 0;
     case OPT_WATCHDOG:
-        if (fs_parse_duration(val, &o->watchdog_ns) || o->watchdog_ns == 0)
+        /* 0 or off: no watchdog (docs/watchdog.md). */
+        if (strcmp(val, "off") == 0)
+            o->watchdog_ns = 0;
+        else if (fs_parse_duration(val, &o->watchdog_ns))
             return fail(err, errsz,
-                        "bad duration '%s' for %s: expected e.g. 10s, 500ms",
+                        "bad duration '%s' for %s: expected e.g. 10s, "
+                        "500ms, or 0/off",
                         val, arg);
         o->has_watchdog = true;
         return 0;
     case OPT_WD_ACTION:
-        if (strcmp(val, "log") == 0)
-            o->watchdog_action = FS_WD_LOG;
-        else if (strcmp(val, "fail") == 0)
-            o->watchdog_action = FS_WD_FAIL;
-        else if (strcmp(val, "abort") == 0)
-            o->watchdog_action = FS_WD_ABORT;
-        else if (strcmp(val, "rescue") == 0)
-            o->watchdog_action = FS_WD_RESCUE;
-        else
+        if (fs_watchdog_action_parse(val, &o->watchdog_actions) < 0)
             return fail(err, errsz,
                         "bad watchdog action '%s': expected log, fail, "
-                        "abort or rescue",
+                        "abort, rescue or a comma list of them",
                         val);
         return 0;
     case OPT_CACHE:
@@ -304,6 +360,10 @@ static int parse_option(int argc, char **argv, int *i, struct fs_options *o,
     if (strcmp(arg, "-d") == 0 || strcmp(arg, "--debug") == 0) {
         o->debug = true;
         o->foreground = true;
+        return 0;
+    }
+    if (strcmp(arg, "--list-profiles") == 0) {
+        o->list_profiles = true;
         return 0;
     }
     if (strcmp(arg, "--no-clone-fd") == 0) {
@@ -378,7 +438,7 @@ int fs_options_parse(int argc, char **argv, struct fs_options *o, char *err,
         }
         pos[npos++] = arg;
     }
-    if (o->help || o->version)
+    if (o->help || o->version || o->list_profiles)
         return 0;
     if (o->run) {
         if (npos < 1) {
@@ -413,6 +473,9 @@ void fs_options_free(struct fs_options *o)
     free(o->rule_files);
     free(o->profiles);
     free(o->fuse_opts);
+    for (size_t i = 0; i < o->n_owned; i++)
+        free(o->owned[i]);
+    free(o->owned);
     memset(o, 0, sizeof(*o));
 }
 
@@ -432,8 +495,14 @@ const char *fs_options_usage(void)
            "      --trace FILE        append a JSON line per injected fault\n"
            "      --replay FILE       reproduce the faults of a trace\n"
            "      --control PATH      control socket path\n"
-           "      --watchdog DURATION stall threshold (e.g. 10s)\n"
-           "      --watchdog-action log|fail|abort|rescue\n"
+           "      --watchdog DURATION stall threshold (default 5s; 0/off: "
+           "none)\n"
+           "      --watchdog-action log|fail|abort|rescue (comma list; "
+           "default fail)\n"
+           "      --list-profiles     list the shipped scenario profiles\n"
+           "  -o rules=FILE,profile=NAME,seed=N,cache=MODE,control=PATH,\n"
+           "     trace=FILE,replay=FILE,watchdog=D,watchdog_action=LIST\n"
+           "                          the same, for fstab (mount.fuse3)\n"
            "\n"
            "Caching:\n"
            "      --cache=strict      every operation reaches the daemon "

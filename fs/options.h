@@ -18,25 +18,19 @@ enum fs_cache_mode {
     FS_CACHE_WRITEBACK,  /* normal + kernel writeback cache */
 };
 
-enum fs_wd_action {
-    FS_WD_LOG = 0,
-    FS_WD_FAIL,
-    FS_WD_ABORT,
-    FS_WD_RESCUE,
-};
-
 struct fs_options {
     bool run; /* `snagfs run ... SOURCE -- COMMAND` */
     const char *source;
     const char *mountpoint; /* NULL in run mode */
     char **command;         /* run mode: NULL-terminated, points into argv */
 
-    bool help, version;
+    bool help, version, list_profiles;
     bool foreground, single_thread, debug;
     bool clone_fd;             /* default true */
     unsigned max_threads;      /* 0: libfuse default */
     unsigned max_idle_threads; /* 0: libfuse default */
     bool allow_other, noatime;
+    bool default_permissions; /* -o default_permissions given */
     enum fs_cache_mode cache;
 
     bool has_seed;
@@ -48,11 +42,13 @@ struct fs_options {
     const char **profiles; /* -p/--profile */
     size_t n_profiles;
 
-    /* Parsed and stored for later work; unused by fs/ so far. */
     const char *trace, *replay, *control;
-    bool has_watchdog;
-    uint64_t watchdog_ns;
-    enum fs_wd_action watchdog_action;
+    bool has_watchdog;         /* --watchdog given */
+    uint64_t watchdog_ns;      /* 0 with has_watchdog: watchdog off */
+    unsigned watchdog_actions; /* enum fs_watchdog_action mask; 0: default */
+
+    char **owned; /* copies of -o KEY=VALUE values the fields above use */
+    size_t n_owned;
 
     char *fuse_opts; /* owned: "-o" list handed to fuse_session_new() */
 };

@@ -106,16 +106,6 @@ static int load_into(const struct fs_options *o, struct inj_engine *e)
 
     if (parse_all(o, &all) < 0)
         goto out_free;
-    for (size_t i = 0; i < all.n; i++) {
-        if (all.specs[i].actions & (INJ_ACT_DELAY | INJ_ACT_HANG)) {
-            fprintf(stderr,
-                    "snagfs: %s: %s: delay/hang are not implemented "
-                    "yet\n",
-                    all.specs[i].origin ? all.specs[i].origin : "<rule>",
-                    all.specs[i].text ? all.specs[i].text : "");
-            goto out_free;
-        }
-    }
     rules = calloc(all.n + 1, sizeof(*rules));
     if (!rules) {
         fprintf(stderr, "snagfs: out of memory\n");

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "paths.h"
+#include "services.h"
 #include "session.h"
 
 #define FS_RUN_GRACE_S 5
@@ -147,7 +148,7 @@ static void stop_loop(struct fs_mount *m, pthread_t th)
     pthread_join(th, NULL);
 }
 
-int fs_run(const struct fs_options *o, struct inj_engine *engine)
+int fs_run(const struct fs_options *o, struct fs_services *sv)
 {
     struct fs_mount m;
     sigset_t all, old;
@@ -167,7 +168,7 @@ int fs_run(const struct fs_options *o, struct inj_engine *engine)
             return 1;
         }
     }
-    if (fs_mount_setup(&m, o, dir ? dir : "", engine, false) < 0)
+    if (fs_mount_setup(&m, o, dir ? dir : "", sv->engine, false) < 0)
         goto out_rmdir;
 
     /* The loop thread (and the workers it spawns) must not take the
@@ -176,6 +177,11 @@ int fs_run(const struct fs_options *o, struct inj_engine *engine)
     for (size_t i = 0; i < sizeof(run_signals) / sizeof(run_signals[0]); i++)
         sigaddset(&all, run_signals[i]);
     pthread_sigmask(SIG_BLOCK, &all, &old);
+    if (fs_services_start(sv, &m, false) < 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        fs_mount_teardown(&m);
+        goto out_rmdir;
+    }
     int rc = pthread_create(&th, NULL, loop_main, &m);
     set_forwarding(true);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -200,6 +206,7 @@ int fs_run(const struct fs_options *o, struct inj_engine *engine)
     }
     set_forwarding(false);
     stop_loop(&m, th);
+    fs_services_stop(sv);
     fs_mount_teardown(&m);
 
 out_rmdir:

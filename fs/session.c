@@ -3,9 +3,11 @@
  * Invariants:
  *  - Nothing is mounted until every check has passed; any failure after the
  *    mount unmounts before returning (no half-mounted state).
- *  - The mount options always include default_permissions: the kernel does
- *    the permission checks, with the caller's real groups, against the
- *    attributes SOURCE reports. allow_other only when the user asked.
+ *  - default_permissions only with allow_other or when the user asked for
+ *    it: then the kernel checks permissions against the attributes SOURCE
+ *    reports (other users must not get the daemon's rights). Otherwise the
+ *    kernel sends FUSE_ACCESS (so access rules can fire) and the backing
+ *    filesystem judges each operation as it would for the mounting user.
  *  - The daemon never stats its own mountpoint: the fusectl connection
  *    number comes from /proc/self/mountinfo.
  */
@@ -68,71 +70,6 @@ static size_t fd_budget(void)
     return b < 64 ? 64 : b;
 }
 
-/* SIGHUP reloads the rules: the handler only pokes a pipe; a thread does
- * the work (parsing and inj_engine_replace() may block and allocate). */
-static volatile int hup_fd = -1;
-
-static void on_sighup(int sig)
-{
-    (void)sig;
-    int saved = errno;
-    if (hup_fd >= 0 && write(hup_fd, "h", 1) < 0) {
-        /* full pipe: a reload is already pending */
-    }
-    errno = saved;
-}
-
-static void *reloader_main(void *arg)
-{
-    struct fs_mount *m = arg;
-    char c;
-    for (;;) {
-        ssize_t n = read(m->hup_pipe[0], &c, 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0 || c == 'q')
-            return NULL;
-        if (m->fs.engine)
-            fs_rules_reload(m->fs.opt, m->fs.engine);
-    }
-}
-
-static int start_reloader(struct fs_mount *m)
-{
-    if (pipe2(m->hup_pipe, O_CLOEXEC) < 0)
-        return -errno;
-    fcntl(m->hup_pipe[1], F_SETFL, O_NONBLOCK);
-    int rc = pthread_create(&m->reloader, NULL, reloader_main, m);
-    if (rc != 0) {
-        close(m->hup_pipe[0]);
-        close(m->hup_pipe[1]);
-        m->hup_pipe[0] = m->hup_pipe[1] = -1;
-        return -rc;
-    }
-    hup_fd = m->hup_pipe[1];
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_sighup;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGHUP, &sa, NULL);
-    return 0;
-}
-
-static void stop_reloader(struct fs_mount *m)
-{
-    if (m->hup_pipe[1] < 0)
-        return;
-    signal(SIGHUP, SIG_DFL);
-    hup_fd = -1;
-    while (write(m->hup_pipe[1], "q", 1) < 0 && errno == EINTR) {
-    }
-    pthread_join(m->reloader, NULL);
-    close(m->hup_pipe[0]);
-    close(m->hup_pipe[1]);
-    m->hup_pipe[0] = m->hup_pipe[1] = -1;
-}
-
 /* The minor device number of the fuse mount at mnt, from mountinfo. */
 static unsigned find_conn(const char *mnt)
 {
@@ -161,8 +98,10 @@ static int build_args(struct fuse_args *args, const struct fs_options *o,
 {
     char *opts = NULL;
     if (fuse_opt_add_arg(args, "snagfs") < 0 ||
-        fuse_opt_add_opt(&opts, "default_permissions") < 0 ||
         fuse_opt_add_opt(&opts, "subtype=snagfs") < 0)
+        goto out_nomem;
+    if ((o->allow_other || o->default_permissions) &&
+        fuse_opt_add_opt(&opts, "default_permissions") < 0)
         goto out_nomem;
     /* fsname shows SOURCE in the mount table; escaped for commas. */
     char *fsname = malloc(strlen(source_real) + 8);
@@ -196,7 +135,6 @@ int fs_mount_setup(struct fs_mount *m, const struct fs_options *o,
     int rc;
 
     memset(m, 0, sizeof(*m));
-    m->hup_pipe[0] = m->hup_pipe[1] = -1;
     rc = fs_check_paths(o->source, mountpoint, &source_real, &m->mountpoint,
                         err, sizeof(err));
     if (rc < 0) {
@@ -306,19 +244,6 @@ int fs_mount_loop(struct fs_mount *m)
     return rc >= 0 ? 0 : -1;
 }
 
-int fs_mount_serve(struct fs_mount *m)
-{
-    /* SIGHUP reloads rules instead of ending the mount (DESIGN.md). The
-     * reloader starts after fuse_daemonize() so it lives in the daemon. */
-    if (m->signals) {
-        int rc = start_reloader(m);
-        if (rc < 0)
-            fprintf(stderr, "snagfs: SIGHUP reload disabled: %s\n",
-                    strerror(-rc));
-    }
-    return fs_mount_loop(m);
-}
-
 int fs_mount_detach(struct fs_mount *m)
 {
     if (!m->mounted)
@@ -359,7 +284,6 @@ void fs_mount_teardown(struct fs_mount *m)
     struct fs_itable_stats left;
     if (!m->se)
         return;
-    stop_reloader(m);
     if (m->signals)
         fuse_remove_signal_handlers(m->se);
     /* Closes the device first (no recursion into ourselves), then

@@ -18,8 +18,6 @@ struct fs_mount {
     char *mountpoint; /* canonical, owned */
     unsigned conn;    /* /sys/fs/fuse/connections/N, 0 when unknown */
     bool signals;     /* libfuse signal handlers installed */
-    int hup_pipe[2];  /* SIGHUP → reloader thread; -1 when not running */
-    pthread_t reloader;
     bool mounted;
 };
 
@@ -32,11 +30,6 @@ int fs_mount_setup(struct fs_mount *m, const struct fs_options *o,
 
 /* Serve requests until unmounted or told to exit. Returns 0 or -1. */
 int fs_mount_loop(struct fs_mount *m);
-
-/* fs_mount_loop() for a mount made with signals: SIGHUP then reloads the
- * rules (fs_rules_reload()) instead of ending the mount. Call after
- * fuse_daemonize(). Returns 0 or -1. */
-int fs_mount_serve(struct fs_mount *m);
 
 /* Unmount when still mounted, destroy the session, free the inode table
  * (reporting what was left when o->debug or SNAGFS_DEBUG_INODES is set). */

@@ -173,6 +173,11 @@ static bool rule_decide(struct inj_engine *e, const struct inj_set *set,
         v->short_len = short_len;
     if (acts & INJ_ACT_CORRUPT)
         v->corrupt = s->corrupt;
+    if (acts & INJ_ACT_SELFIO) {
+        v->selfio = s->selfio;
+        v->selfio_size =
+            s->selfio_size ? s->selfio_size : INJ_SELFIO_DEFAULT_SIZE;
+    }
     if ((acts & INJ_ACT_HANG) && s->has_for)
         v->hang_ns = left;
     v->stream = inj_rng(e->seed, r->key, n, INJ_LANE_CORRUPT);

@@ -48,6 +48,8 @@ struct inj_verdict {
     uint64_t delay_ns;   /* drawn from the rule's range when INJ_ACT_DELAY */
     uint64_t short_len;  /* bytes to transfer when INJ_ACT_SHORT (< size) */
     enum inj_corrupt corrupt;
+    enum inj_selfio selfio; /* when INJ_ACT_SELFIO */
+    uint64_t selfio_size;   /* selfio=write: bytes (default applied) */
     uint64_t hang_ns;    /* bound on a hang (for=), 0 = until released */
     uint64_t stream;     /* seeds inj_corrupt_apply() for this hit */
     uint64_t match_no;   /* this rule's match number, from 1 */

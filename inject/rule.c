@@ -19,7 +19,8 @@
 static int spec_check(const struct inj_rule_spec *s)
 {
     const unsigned known = INJ_ACT_ERROR | INJ_ACT_DELAY | INJ_ACT_SHORT |
-                           INJ_ACT_CORRUPT | INJ_ACT_HANG | INJ_ACT_LIE;
+                           INJ_ACT_CORRUPT | INJ_ACT_HANG | INJ_ACT_LIE |
+                           INJ_ACT_SELFIO;
 
     if (!memchr(s->id, '\0', sizeof(s->id)))
         return -EINVAL;
@@ -40,6 +41,9 @@ static int spec_check(const struct inj_rule_spec *s)
         return -EINVAL;
     if ((s->actions & INJ_ACT_CORRUPT) &&
         (s->corrupt <= INJ_CORRUPT_NONE || s->corrupt > INJ_CORRUPT_RANDOM))
+        return -EINVAL;
+    if ((s->actions & INJ_ACT_SELFIO) &&
+        (s->selfio <= INJ_SELFIO_NONE || s->selfio > INJ_SELFIO_FSYNC))
         return -EINVAL;
     /* Match numbers start at 1; "N" alone is first == last. */
     if (s->has_when && (s->when_first == 0 || s->when_last < s->when_first))

@@ -27,7 +27,21 @@ enum inj_action {
     INJ_ACT_CORRUPT = 1u << 3, /* damage the data read or written */
     INJ_ACT_HANG = 1u << 4,    /* park until released or interrupted */
     INJ_ACT_LIE = 1u << 5,     /* report success, skip the work */
+    INJ_ACT_SELFIO = 1u << 6,  /* the daemon first does I/O on its own mount
+                                  (provokes the self-deadlock the watchdog
+                                  must catch; docs/watchdog.md) */
 };
+
+/* What selfio= makes the daemon do on its own mountpoint. */
+enum inj_selfio {
+    INJ_SELFIO_NONE = 0,
+    INJ_SELFIO_STAT,   /* stat a name that never exists, at the mount root */
+    INJ_SELFIO_LOOKUP, /* the same in the matched path's parent directory */
+    INJ_SELFIO_OPEN,   /* open + close the matched path */
+    INJ_SELFIO_WRITE,  /* write selfio_size bytes to the matched path */
+    INJ_SELFIO_FSYNC,  /* fsync the matched path */
+};
+#define INJ_SELFIO_DEFAULT_SIZE (4u << 20) /* selfio=write without a size */
 
 enum inj_corrupt {
     INJ_CORRUPT_NONE = 0,
@@ -76,6 +90,8 @@ struct inj_rule_spec {
     uint64_t short_bytes; /* short=N: transfer at most N bytes */
     uint32_t short_pct;   /* short=P%: transfer P% of the bytes asked */
     enum inj_corrupt corrupt;
+    enum inj_selfio selfio; /* set with INJ_ACT_SELFIO */
+    uint64_t selfio_size;   /* selfio=write: bytes; 0 = the default */
 
     /* Where it came from (owned, may be NULL): "file:line" and the text. */
     char *origin;

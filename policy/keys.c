@@ -23,6 +23,7 @@ const char *const pol_key_names[POL_KEY_COUNT] = {
     [POL_KEY_SHORT] = "short", [POL_KEY_CORRUPT] = "corrupt",
     [POL_KEY_HANG] = "hang",   [POL_KEY_LIE] = "lie",
     [POL_KEY_ID] = "id",       [POL_KEY_FORCE] = "force",
+    [POL_KEY_SELFIO] = "selfio", [POL_KEY_SELFIO_SIZE] = "selfio_size",
 };
 
 #define PID_MAX 4194304u   /* PID_MAX_LIMIT on 64-bit Linux */
@@ -272,6 +273,41 @@ static int parse_corrupt(struct pol_rule_state *st, const struct pol_tok *v)
                     "random");
 }
 
+static int parse_selfio(struct pol_rule_state *st, const struct pol_tok *v)
+{
+    static const char *const kinds[] = {"stat", "lookup", "open", "write",
+                                        "fsync"};
+    static const enum inj_selfio values[] = {
+        INJ_SELFIO_STAT, INJ_SELFIO_LOOKUP, INJ_SELFIO_OPEN, INJ_SELFIO_WRITE,
+        INJ_SELFIO_FSYNC};
+    const char *hint;
+
+    for (size_t i = 0; i < 5; i++) {
+        if (pol_tok_eq(v, kinds[i])) {
+            st->spec->selfio = values[i];
+            st->spec->actions |= INJ_ACT_SELFIO;
+            return 0;
+        }
+    }
+    hint = pol_suggest(v, kinds, 5);
+    if (hint)
+        return pol_fail(st->ctx, v, "unknown selfio kind; did you mean '%s'?",
+                        hint);
+    return pol_fail(st->ctx, v,
+                    "unknown selfio kind; expected stat, lookup, open, "
+                    "write or fsync");
+}
+
+static int parse_selfio_size(struct pol_rule_state *st,
+                             const struct pol_tok *v)
+{
+    int rc = pol_parse_size(st->ctx, v, &st->spec->selfio_size);
+
+    if (rc == 0 && st->spec->selfio_size == 0)
+        return pol_fail(st->ctx, v, "selfio_size must be larger than 0");
+    return rc;
+}
+
 static int parse_id(struct pol_rule_state *st, const struct pol_tok *v)
 {
     bool auto_form = v->len > 1 && v->s[0] == 'r';
@@ -359,6 +395,10 @@ int pol_key_parse(struct pol_rule_state *st, enum pol_key key,
     case POL_KEY_FORCE:
         spec->errno_forced = true;
         return 0;
+    case POL_KEY_SELFIO:
+        return parse_selfio(st, v);
+    case POL_KEY_SELFIO_SIZE:
+        return parse_selfio_size(st, v);
     case POL_KEY_COUNT:
         break;
     }

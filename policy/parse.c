@@ -44,6 +44,8 @@ static const char *const key_syntax[POL_KEY_COUNT] = {
     [POL_KEY_LIE] = "lie",
     [POL_KEY_ID] = "id=NAME",
     [POL_KEY_FORCE] = "force",
+    [POL_KEY_SELFIO] = "selfio=stat|lookup|open|write|fsync",
+    [POL_KEY_SELFIO_SIZE] = "selfio_size=BYTES",
 };
 
 static int fail_errno(struct pol_error *err, const char *file, int rc,
@@ -94,7 +96,7 @@ static int parse_ops(struct pol_rule_state *st)
         struct pol_tok item = pol_tok_sub(ops, pos, end - pos);
         char name[32];
         uint64_t mask = 0;
-        int op;
+        int op = -1;
 
         if (item.len == 0) {
             struct pol_tok t =
@@ -117,6 +119,13 @@ static int parse_ops(struct pol_rule_state *st)
         }
         if (!mask)
             return unknown_op(st, &item);
+        if (op == INJ_OP_GETLK || op == INJ_OP_SETLK)
+            return pol_fail(st->ctx, &item,
+                            "rules on '%s' can never fire: snagfs leaves "
+                            "POSIX locks to the kernel, which never sends "
+                            "them to the daemon; use flock, or open/write "
+                            "rules on the locked file",
+                            name);
         /* every name is distinct from the ones before, so at most
          * INJ_OP_COUNT + GROUP_COUNT of them fit */
         seen[n_seen++] = item;

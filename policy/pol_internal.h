@@ -128,6 +128,8 @@ enum pol_key {
     POL_KEY_LIE,
     POL_KEY_ID,
     POL_KEY_FORCE,
+    POL_KEY_SELFIO,
+    POL_KEY_SELFIO_SIZE,
     POL_KEY_COUNT
 };
 

@@ -65,4 +65,11 @@ uint64_t pol_group_mask(const char *name);
  * -ENAMETOOLONG (buf too small). */
 int pol_profile_path(const char *name, char *buf, size_t size);
 
+/* Call fn(arg, name, path) for every profile pol_profile_path() can find,
+ * sorted by name; a name found in several directories is reported once,
+ * with the path pol_profile_path() would pick. Returns how many, or
+ * -ENOMEM. */
+int pol_profile_list(void (*fn)(void *arg, const char *name, const char *path),
+                     void *arg);
+
 #endif

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "options.h"
+#include "watchdog/watchdog.h"
 
 #define MAXARGS 32
 
@@ -86,7 +87,7 @@ static void test_everything(void **state)
     assert_string_equal(o.control, "/tmp/c.sock");
     assert_true(o.has_watchdog);
     assert_int_equal(o.watchdog_ns, 250000000ull);
-    assert_int_equal(o.watchdog_action, FS_WD_ABORT);
+    assert_int_equal(o.watchdog_actions, FS_WD_LOG | FS_WD_ABORT);
     assert_int_equal(o.cache, FS_CACHE_WRITEBACK);
     fs_options_free(&o);
 }
@@ -161,7 +162,7 @@ static const struct {
     {"snagfs --cache=lazy /a /b", "bad cache mode 'lazy'"},
     {"snagfs --cache /a /b", "bad cache mode '/a'"},
     {"snagfs --watchdog 10parsecs /a /b", "bad duration '10parsecs'"},
-    {"snagfs --watchdog 0 /a /b", "bad duration '0'"},
+    {"snagfs --watchdog 0s0 /a /b", "bad duration '0s0'"},
     {"snagfs --watchdog-action reboot /a /b", "bad watchdog action"},
     {"snagfs --max-threads 0 /a /b", "bad thread count"},
     {"snagfs -o max_threads=x /a /b", "bad value in -o max_threads=x"},

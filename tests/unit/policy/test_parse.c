@@ -27,6 +27,7 @@
 #define CORRUPT INJ_ACT_CORRUPT
 #define HANG INJ_ACT_HANG
 #define LIE INJ_ACT_LIE
+#define SELFIO INJ_ACT_SELFIO
 #define OPEN_END INJ_WHEN_OPEN
 #define MS UINT64_C(1000000)
 #define SEC UINT64_C(1000000000)
@@ -97,8 +98,7 @@ static const struct good_row good[] = {
     GOOD("lookup,getattr,setattr,readlink:error=ENOENT",
          .ops = OP(LOOKUP) | OP(GETATTR) | OP(SETATTR) | OP(READLINK),
          ERRNOS(ENOENT)),
-    GOOD("getlk,setlk,flock:error=EINTR",
-         .ops = OP(GETLK) | OP(SETLK) | OP(FLOCK), ERRNOS(EINTR)),
+    GOOD("flock:error=EINTR", .ops = OP(FLOCK), ERRNOS(EINTR)),
     GOOD("release,releasedir:error=EIO", .ops = OP(RELEASE) | OP(RELEASEDIR),
          ERRNOS(EIO)),
     /* filters */
@@ -303,7 +303,8 @@ static const struct good_row good[] = {
          .errno_forced = true),
     GOOD("read:error=EWOULDBLOCK", .ops = OP(READ), ERRNOS(EAGAIN)),
     GOOD("flock:error=EWOULDBLOCK", .ops = OP(FLOCK), ERRNOS(EAGAIN)),
-    GOOD("setlk:error=EDEADLOCK", .ops = OP(SETLK), ERRNOS(EDEADLK)),
+    GOOD("read:error=EDEADLOCK:force", .ops = OP(READ), ERRNOS(EDEADLK),
+         .errno_forced = true),
     GOOD("getxattr:error=ENOTSUP", .ops = OP(GETXATTR), ERRNOS(EOPNOTSUPP)),
     GOOD("write:error=EIO,ENOSPC,EDQUOT,EFBIG", .ops = OP(WRITE),
          ERRNOS(EIO, ENOSPC, EDQUOT, EFBIG)),
@@ -325,8 +326,27 @@ static const struct good_row good[] = {
     GOOD("statfs:error=EIO", .ops = OP(STATFS), ERRNOS(EIO)),
     GOOD("open:error=EBUSY,EAGAIN,EPERM,EROFS,ENOENT", .ops = OP(OPEN),
          ERRNOS(EBUSY, EAGAIN, EPERM, EROFS, ENOENT)),
-    GOOD("setlk:error=EDEADLK,EAGAIN", .ops = OP(SETLK),
-         ERRNOS(EDEADLK, EAGAIN)),
+    GOOD("flock:error=EAGAIN,EINTR", .ops = OP(FLOCK), ERRNOS(EAGAIN, EINTR)),
+    /* selfio= (docs/watchdog.md) */
+    GOOD("lookup,getattr:path=/trigger:selfio=stat",
+         .ops = OP(LOOKUP) | OP(GETATTR), .path_glob = "/trigger",
+         .actions = SELFIO, .selfio = INJ_SELFIO_STAT),
+    GOOD("lookup:selfio=lookup", .ops = OP(LOOKUP), .actions = SELFIO,
+         .selfio = INJ_SELFIO_LOOKUP),
+    GOOD("open:path=/data/x:selfio=open", .ops = OP(OPEN),
+         .path_glob = "/data/x", .actions = SELFIO,
+         .selfio = INJ_SELFIO_OPEN),
+    GOOD("write:path=/db/*.wal:selfio=write:selfio_size=8MiB",
+         .ops = OP(WRITE), .path_glob = "/db/*.wal", .actions = SELFIO,
+         .selfio = INJ_SELFIO_WRITE, .selfio_size = 8u << 20),
+    GOOD("fsync:selfio=fsync:when=2", .ops = OP(FSYNC), .actions = SELFIO,
+         .selfio = INJ_SELFIO_FSYNC, WHEN(2, 2, 1)),
+    GOOD("write:selfio=stat:delay=10ms", .ops = OP(WRITE),
+         .actions = SELFIO | DELAY, .selfio = INJ_SELFIO_STAT,
+         .delay_min_ns = 10 * MS, .delay_max_ns = 10 * MS),
+    GOOD("open:selfio=stat:error=EIO", .ops = OP(OPEN),
+         .selfio = INJ_SELFIO_STAT, .actions = ERR | SELFIO, .errnos = {EIO},
+         .n_errnos = 1),
     /* lexical */
     GOOD("  read:error=EIO  ", .ops = OP(READ), ERRNOS(EIO)),
     GOOD("\tread:error=EIO\r", .ops = OP(READ), ERRNOS(EIO)),
@@ -370,6 +390,24 @@ static const struct bad_row bad[] = {
     BAD("read,wirte:error=EIO", 1, 6, "wirte", "did you mean 'write'?"),
     BAD("READ:error=EIO", 1, 1, "READ", "did you mean 'read'?"),
     BAD("al:hang", 1, 1, "al", "did you mean 'all'?"),
+    /* getlk/setlk never reach the daemon (POSIX locks stay in the kernel) */
+    BAD("getlk:error=EIO", 1, 1, "getlk", "rules on 'getlk' can never fire"),
+    BAD("setlk:error=EAGAIN", 1, 1, "setlk",
+        "leaves POSIX locks to the kernel"),
+    BAD("flock,setlk:hang", 1, 7, "setlk", "rules on 'setlk' can never fire"),
+    /* selfio= */
+    BAD("lookup:selfio=stats", 1, 15, "stats", "did you mean 'stat'?"),
+    BAD("lookup:selfio=mkdir", 1, 15, "mkdir",
+        "expected stat, lookup, open, write or fsync"),
+    BAD("lookup:selfio", 1, 8, "selfio", "selfio=stat|lookup|open|write|fsync"),
+    BAD("write:selfio=stat:selfio_size=1MiB", 1, 19, "selfio_size=1MiB",
+        "this rule has no selfio=write"),
+    BAD("write:selfio_size=1MiB", 1, 1, "write:selfio_size=1MiB",
+        "rule has no action"),
+    BAD("write:selfio=write:selfio_size=0", 1, 32, "0",
+        "selfio_size must be larger than 0"),
+    BAD("write:selfio=write:selfio_size=1Q", 1, 33, "Q", "unknown unit"),
+    BAD("write:selfio=stat:selfio=open", 1, 19, "selfio", "duplicate key"),
     BAD("read,xatr:hang", 1, 6, "xatr", "did you mean 'xattr'?"),
     BAD("frobnicate:error=EIO", 1, 1, "frobnicate",
         "unknown op or group; expected an op name"),
@@ -644,6 +682,8 @@ static void assert_spec_equal(const struct inj_rule_spec *want,
     assert_int_equal(want->short_bytes, got->short_bytes);
     assert_int_equal(want->short_pct, got->short_pct);
     assert_int_equal(want->corrupt, got->corrupt);
+    assert_int_equal(want->selfio, got->selfio);
+    assert_int_equal(want->selfio_size, got->selfio_size);
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
