@@ -58,6 +58,9 @@ struct ctl_hooks {
     /* A message for the daemon's log (SIGHUP reload results, refused
      * peers). NULL: written to stderr with a "snagfs: control: " prefix. */
     void (*log)(void *ctx, const char *msg);
+    /* Called once on the server thread before it serves (the daemon
+     * registers the thread as its own for the watchdog). */
+    void (*thread_start)(void *ctx);
 };
 
 struct ctl_config {

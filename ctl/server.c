@@ -275,6 +275,8 @@ static void do_reload(struct ctl_server *s)
 static void *server_main(void *arg)
 {
     struct ctl_server *s = arg;
+    if (s->cfg.hooks.thread_start)
+        s->cfg.hooks.thread_start(s->cfg.hooks.ctx);
     unsigned cap = s->cfg.max_clients + 2;
     struct pollfd *pfd = calloc(cap, sizeof(*pfd));
     struct ctl_client **who = calloc(cap, sizeof(*who));

@@ -75,27 +75,27 @@ struct fs_call {
     enum fs_call_kind kind;
     enum inj_op op;
     fuse_req_t req;
-    fuse_ino_t ino;       /* the node, or the parent for namespace ops */
-    fuse_ino_t ino2;      /* newparent (rename, link), ino_out (copy) */
-    const char *name;     /* name; setxattr/getxattr/removexattr: xattr */
-    const char *name2;    /* newname (rename, link), link target (symlink) */
-    const char *value;    /* setxattr */
-    mode_t mode;          /* mknod, mkdir, create */
-    dev_t rdev;           /* mknod */
-    size_t size;          /* read, readdir, xattrs, copy len */
-    off_t off, off2;      /* offset / off_in; off_out; fallocate length */
-    int arg;              /* mask, datasync, whence, to_set, flock op,
-                             fallocate mode, xattr flags, copy flags */
-    unsigned int flags;   /* rename flags */
-    struct stat *attr;    /* setattr */
+    fuse_ino_t ino;     /* the node, or the parent for namespace ops */
+    fuse_ino_t ino2;    /* newparent (rename, link), ino_out (copy) */
+    const char *name;   /* name; setxattr/getxattr/removexattr: xattr */
+    const char *name2;  /* newname (rename, link), link target (symlink) */
+    const char *value;  /* setxattr */
+    mode_t mode;        /* mknod, mkdir, create */
+    dev_t rdev;         /* mknod */
+    size_t size;        /* read, readdir, xattrs, copy len */
+    off_t off, off2;    /* offset / off_in; off_out; fallocate length */
+    int arg;            /* mask, datasync, whence, to_set, flock op,
+                           fallocate mode, xattr flags, copy flags */
+    unsigned int flags; /* rename flags */
+    struct stat *attr;  /* setattr */
     struct fuse_file_info *fi, *fi2; /* fi2: copy_file_range's fi_out */
     struct fuse_bufvec *bufv;        /* write_buf */
 
     /* Bookkeeping, moved with the call when it is deferred. */
     struct fs_ctx *fs;             /* set by the wrapper: req dies at reply */
-    uint64_t start_ns;            /* ctl_stats_begin() */
+    uint64_t start_ns;             /* ctl_stats_begin() */
     struct fs_inflight_slot *slot; /* watchdog in-flight slot, may be NULL */
-    int status;                   /* errno the request was answered with */
+    int status;                    /* errno the request was answered with */
     bool self;     /* caller is one of our own threads: no rule applies */
     bool deferred; /* parked on the reactor: the callback finishes it */
 };

@@ -4,12 +4,17 @@
  *  - fsuid/fsgid and umask are per thread here: setfsuid/setfsgid are raw
  *    per-thread syscalls, and each worker unshares CLONE_FS once so umask()
  *    does not leak into other threads.
- *  - Permission checks are the kernel's (default_permissions is always on,
- *    with the caller's real supplementary groups). The backing syscall keeps
- *    the daemon's capabilities (SECBIT_NO_SETUID_FIXUP on worker threads), so
- *    a caller allowed through a supplementary group is not refused by the
- *    backing filesystem, which only sees fsuid/fsgid. Ownership comes out
- *    right: fsuid, and fsgid or the parent's group for setgid directories.
+ *  - With default_permissions (allow_other, or -o default_permissions),
+ *    permission checks are the kernel's, with the caller's real
+ *    supplementary groups. Without it only the mounting user can reach the
+ *    mount (the kernel refuses everyone else), and the backing syscalls,
+ *    made with the daemon's ids (the mounting user's), judge as the
+ *    directory itself would for that user; fs_access() asks faccessat().
+ *    The backing syscall keeps the daemon's capabilities
+ * (SECBIT_NO_SETUID_FIXUP on worker threads), so a caller allowed through a
+ * supplementary group is not refused by the backing filesystem, which only sees
+ * fsuid/fsgid. Ownership comes out right: fsuid, and fsgid or the parent's
+ * group for setgid directories.
  *  - Every fs_creds_enter() is paired with fs_creds_leave() on the same
  *    thread before the handler replies.
  */

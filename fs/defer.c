@@ -155,8 +155,8 @@ int fs_defer(fuse_req_t req, const struct inj_verdict *v)
     struct fs_call *c = fs_call_current();
     struct fs_deferred *d = NULL;
     bool hang = v->actions & INJ_ACT_HANG;
-    uint64_t ns = hang ? (v->hang_ns ? v->hang_ns : FS_PARK_FOREVER)
-                       : v->delay_ns;
+    uint64_t ns =
+        hang ? (v->hang_ns ? v->hang_ns : FS_PARK_FOREVER) : v->delay_ns;
 
     if (!c || c->req != req || !fs->reactor) {
         /* Only a handler called outside the dispatch table (a unit test)

@@ -174,17 +174,17 @@ static bool call_begin(struct fs_call *c)
     c->fs = fs;
     c->op = call_ops[c->kind];
     c->start_ns = ctl_stats_begin(fs->obs.stats);
-    if (!fs->inflight)
-        return true;
     /* Lazy and idempotent (one thread-local load after the first call):
-     * libfuse starts and ends workers on its own. */
+     * libfuse starts and ends workers on its own. Registered even without
+     * a watchdog, so our own requests never match a rule (a selfio= rule
+     * would otherwise feed on its own I/O). */
     fs_self_register_thread(FS_ROLE_WORKER);
     const struct fuse_ctx *cx = fuse_req_ctx(c->req);
     c->slot = fs_inflight_begin(fs->inflight, (int)c->op, inj_op_name(c->op),
                                 c->ino, cx->pid, fs_self_tid(), 0);
-    c->self = c->slot ? fs_inflight_is_self(c->slot)
-                      : fs_self_is_own_thread(cx->pid);
-    if (c->self && c->slot) {
+    c->self =
+        c->slot ? fs_inflight_is_self(c->slot) : fs_self_is_own_thread(cx->pid);
+    if (c->self && c->slot && fs->wd) {
         int rc = fs_watchdog_self_origin(fs->wd, c->slot);
         if (rc < 0) {
             fs_reply_status(c->req, rc);

@@ -23,11 +23,18 @@ void fs_init(void *userdata, struct fuse_conn_info *conn)
     /* File handles through the mount (name_to_handle_at/open_by_handle_at)
      * and lookups of "." / "..". */
     want(conn, FUSE_CAP_EXPORT_SUPPORT);
-    /* POSIX ACLs: the kernel enforces them (default_permissions is on) and
-     * system.posix_acl_* pass through. With DONT_MASK the kernel sends the
-     * caller's umask instead of applying it, so a default ACL on the parent
-     * takes precedence over the umask, as on a local filesystem. */
-    want(conn, FUSE_CAP_POSIX_ACL);
+    /* POSIX ACLs: with default_permissions (allow_other, or asked for) the
+     * kernel enforces them and system.posix_acl_* pass through. The kernel
+     * turns default_permissions on whenever FUSE_POSIX_ACL is granted, and
+     * then never sends FUSE_ACCESS; without default_permissions the ACL
+     * xattrs still pass through and the backing filesystem enforces them.
+     * With DONT_MASK the kernel sends the caller's umask instead of
+     * applying it, so a default ACL on the parent takes precedence over the
+     * umask, as on a local filesystem. */
+    if (fs->opt->allow_other || fs->opt->default_permissions)
+        want(conn, FUSE_CAP_POSIX_ACL);
+    else
+        conn->want &= ~(unsigned)FUSE_CAP_POSIX_ACL;
     want(conn, FUSE_CAP_DONT_MASK);
     want(conn, FUSE_CAP_FLOCK_LOCKS);
     want(conn, FUSE_CAP_SPLICE_WRITE);

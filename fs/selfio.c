@@ -30,8 +30,8 @@ static _Atomic uint64_t selfio_seq;
 
 static const char *kind_name(enum inj_selfio k)
 {
-    static const char *const names[] = {"none", "stat", "lookup", "open",
-                                        "write", "fsync"};
+    static const char *const names[] = {"none", "stat",  "lookup",
+                                        "open", "write", "fsync"};
     return (unsigned)k < 6 ? names[k] : "?";
 }
 
@@ -86,12 +86,12 @@ void fs_selfio_run(struct fs_ctx *fs, const struct inj_verdict *v,
         return;
     uint64_t seq = atomic_fetch_add(&selfio_seq, 1);
     bool probe = k == INJ_SELFIO_STAT || k == INJ_SELFIO_LOOKUP || !path;
-    rc = selfio_path(fs, path, k == INJ_SELFIO_LOOKUP, probe, seq, p,
-                     sizeof(p));
+    rc =
+        selfio_path(fs, path, k == INJ_SELFIO_LOOKUP, probe, seq, p, sizeof(p));
     if (rc == 0) {
         if (probe) {
-            rc = fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno
-                                                                     : 0;
+            rc =
+                fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
         } else if (k == INJ_SELFIO_WRITE) {
             rc = do_write(p, v->selfio_size);
         } else {

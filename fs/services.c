@@ -106,8 +106,8 @@ int fs_services_load(struct fs_services *sv, const struct fs_options *o)
         goto out_nomem;
     uint64_t gen;
     size_t n;
-    rc = ctl_rules_load(sv->engine, sv->sources, sv->n_sources, false, &gen,
-                        &n, msg, sizeof(msg));
+    rc = ctl_rules_load(sv->engine, sv->sources, sv->n_sources, false, &gen, &n,
+                        msg, sizeof(msg));
     if (rc < 0) {
         fprintf(stderr, "snagfs: %s\n", msg);
         return rc == -ENOMEM ? 1 : 2;
@@ -141,6 +141,22 @@ static long hook_release(void *ctx, const char *rule_id)
     struct fs_services *sv = ctx;
     return sv->reactor ? (long)fs_reactor_release(sv->reactor, rule_id)
                        : -ENOSYS;
+}
+
+static void hook_thread_start(void *ctx)
+{
+    (void)ctx;
+    fs_self_register_thread(FS_ROLE_CONTROL);
+}
+
+/* Runs once on the reactor thread: register it as ours (its resumed
+ * handlers then count as the daemon's own I/O) and give it the workers'
+ * securebits for fsuid switches. */
+static void reactor_thread_start(void *arg, enum fs_wake why)
+{
+    (void)arg, (void)why;
+    fs_creds_thread_setup();
+    fs_self_register_thread(FS_ROLE_REACTOR);
 }
 
 static void watchdog_sink(void *arg, const struct fs_watchdog_report *r)
@@ -195,8 +211,7 @@ static int start_control(struct fs_services *sv, struct fs_mount *m)
     if (!path) {
         int rc = ctl_sockpath_default(m->mountpoint, sock, sizeof(sock));
         if (rc < 0) {
-            fprintf(stderr, "snagfs: control socket path: %s\n",
-                    strerror(-rc));
+            fprintf(stderr, "snagfs: control socket path: %s\n", strerror(-rc));
             return rc;
         }
         path = sock;
@@ -211,7 +226,9 @@ static int start_control(struct fs_services *sv, struct fs_mount *m)
         .n_sources = sv->n_sources,
         .mount_label = m->mountpoint,
         .allowed_uid = getuid(),
-        .hooks = {.ctx = sv, .release = hook_release},
+        .hooks = {.ctx = sv,
+                  .release = hook_release,
+                  .thread_start = hook_thread_start},
     };
     int rc = ctl_server_start(&cfg, &sv->ctl, err, sizeof(err));
     if (rc < 0) {
@@ -237,6 +254,7 @@ int fs_services_start(struct fs_services *sv, struct fs_mount *m, bool sighup)
         return rc;
     }
     m->fs.reactor = sv->reactor;
+    fs_reactor_park(sv->reactor, 0, NULL, reactor_thread_start, NULL, NULL);
     if (m->fs.opt->debug)
         fprintf(stderr, "snagfs: reactor backend: %s\n",
                 fs_reactor_backend(sv->reactor));
@@ -293,8 +311,8 @@ static void print_rule_counters(struct inj_engine *e)
     for (size_t i = 0; i < n; i++) {
         struct inj_rule_stats st;
         inj_rule_stats(rules[i], &st);
-        fprintf(stderr, "snagfs: rule %s matched %" PRIu64 " fired %" PRIu64
-                        "\n",
+        fprintf(stderr,
+                "snagfs: rule %s matched %" PRIu64 " fired %" PRIu64 "\n",
                 inj_rule_id(rules[i]), st.matched, st.fired);
         inj_rule_put(rules[i]);
     }

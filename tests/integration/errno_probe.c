@@ -103,7 +103,7 @@ static int report_ok(long long ret)
 	return 0;
 }
 
-static void usage_die(const char *why)
+static _Noreturn void usage_die(const char *why)
 {
 	fprintf(stderr, "sn_probe: %s\n%s", why, usage_text);
 	exit(2);

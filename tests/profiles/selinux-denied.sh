@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# selinux-denied.sh — the profile denies open/create/exec/opendir with EACCES;
+# selinux-denied.sh — the profile denies open/create/exec/opendir/access with EACCES;
 # stat, unlink and rename still work; one fire per denied syscall.
 . "$(dirname "$0")/plib.sh"
 pf_init selinux-denied
@@ -17,10 +17,11 @@ sn_expect_errno EACCES mkdir "$SN_MNT/d/newdir"
 sn_expect_errno EACCES symlink "$SN_MNT/d/ln" f
 sn_expect_errno EACCES mknod-fifo "$SN_MNT/d/fifo"
 sn_expect_errno EACCES readdir "$SN_MNT/d"
+sn_expect_errno EACCES access "$SN_MNT/d/f" r
 sn_eq "execve of a program in the tree fails with EACCES" EACCES "$(pf_py "
 try: os.execv(M + '/d/prog', ['prog']); print('ran')
 except OSError as e: print(ename(e))")"
-pf_expect_fired selinux-denied 8 "one fire per denied syscall (8)"
+pf_expect_fired selinux-denied 9 "one fire per denied syscall (9)"
 
 # what stays allowed: stat, unlink, rename, rmdir (cleanup paths)
 sn_expect_errno ok stat "$SN_MNT/d/f"
@@ -28,6 +29,6 @@ sn_expect_errno ok rename "$SN_MNT/d/f" "$SN_MNT/d/f2"
 sn_expect_errno ok unlink "$SN_MNT/d/junk"
 sn_expect_errno ok rmdir "$SN_MNT/gone"
 sn_eq "nothing was created in the source" "f2 prog" "$(ls "$src/d" | tr '\n' ' ' | sed 's/ $//')"
-pf_expect_fired selinux-denied 8 "allowed calls did not fire"
+pf_expect_fired selinux-denied 9 "allowed calls did not fire"
 sn_umount
 sn_done
