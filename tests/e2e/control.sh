@@ -125,7 +125,10 @@ def conn():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.connect(path); s.settimeout(5); return s
 res = []
 s = conn(); s.sendall(b"\x00\xff garbage\n"); res.append(("garbage", s.recv(4096))); s.close()
-s = conn(); s.sendall(b"snagctl/1 add " + b"a" * 70000 + b"\n"); res.append(("long", s.recv(4096))); s.close()
+s = conn()
+try: s.sendall(b"snagctl/1 add " + b"a" * 70000 + b"\n")
+except (BrokenPipeError, ConnectionResetError): pass  # the server stops reading at 64 KiB
+res.append(("long", s.recv(4096))); s.close()
 s = conn(); s.sendall(b"snagctl/9 list\n"); res.append(("version", s.recv(4096))); s.close()
 s = conn(); s.sendall(b"snagctl/1 add read:path=/../../etc:error=EIO\n"); res.append(("escape", s.recv(4096))); s.close()
 s = conn(); s.sendall(b"snagctl/1 wait nosuch 1\n"); res.append(("wait", s.recv(4096))); s.close()
@@ -145,7 +148,12 @@ res.append(("busy", busy))
 w = conn(); w.sendall(b"snagctl/1 wait nothing 1\n"); w.close()
 for c in many: c.close()
 loris.close()
-s = conn(); s.sendall(b"snagctl/1 generation\n"); res.append(("after", s.recv(4096))); s.close()
+# the server notices the 80 closes at its own pace: retry while EBUSY
+for i in range(100):
+    s = conn(); s.sendall(b"snagctl/1 generation\n"); d = s.recv(4096); s.close()
+    if b"EBUSY" not in d: break
+    time.sleep(0.05)
+res.append(("after", d))
 for k, v in res: print(k, v if isinstance(v, int) else v.decode(errors="replace").strip())
 PY
 while read -r l; do sn_log "${l:0:160}"; done <"$SN_TMP/hostile.out"
