@@ -44,6 +44,14 @@ struct ctl_source {
     const char *text;
 };
 
+/* One daemon counter shown by `stats` (e.g. the watchdog's). name is a
+ * static [a-z_]+ string. */
+struct ctl_counter {
+    const char *name;
+    uint64_t value;
+};
+#define CTL_MAX_COUNTERS 16
+
 /* Callbacks into the daemon. All optional; all called on the server thread
  * (or, for log, on the thread calling ctl_server_reload), never while the
  * server holds a lock a request path could need. */
@@ -61,6 +69,9 @@ struct ctl_hooks {
     /* Called once on the server thread before it serves (the daemon
      * registers the thread as its own for the watchdog). */
     void (*thread_start)(void *ctx);
+    /* Extra counters for `stats`: fills out (at most max), returns how
+     * many. Must not block. NULL: none. */
+    size_t (*counters)(void *ctx, struct ctl_counter *out, size_t max);
 };
 
 struct ctl_config {

@@ -170,6 +170,51 @@ static void render_prometheus(struct ctl_server *s, struct ctl_buf *t,
     }
 }
 
+/* The daemon's extra counters (hooks.counters), e.g. the watchdog's. */
+static size_t get_counters(struct ctl_server *s, struct ctl_counter *c)
+{
+    if (!s->cfg.hooks.counters)
+        return 0;
+    size_t n = s->cfg.hooks.counters(s->cfg.hooks.ctx, c, CTL_MAX_COUNTERS);
+    return n > CTL_MAX_COUNTERS ? CTL_MAX_COUNTERS : n;
+}
+
+static void render_counters_text(struct ctl_buf *t, const struct ctl_counter *c,
+                                 size_t n)
+{
+    if (n)
+        ctl_buf_printf(t, "\n%-24s %10s\n", "COUNTER", "VALUE");
+    for (size_t i = 0; i < n; i++)
+        ctl_buf_printf(t, "%-24s %10llu\n", c[i].name,
+                       (unsigned long long)c[i].value);
+}
+
+static void render_counters_json(struct ctl_buf *b, const struct ctl_counter *c,
+                                 size_t n)
+{
+    ctl_buf_puts(b, ",\"counters\":{");
+    for (size_t i = 0; i < n; i++) {
+        ctl_buf_puts(b, i ? "," : "");
+        ctl_buf_json_cstr(b, c[i].name);
+        ctl_buf_printf(b, ":%llu", (unsigned long long)c[i].value);
+    }
+    ctl_buf_puts(b, "}");
+}
+
+static void render_counters_prom(struct ctl_server *s, struct ctl_buf *t,
+                                 const struct ctl_counter *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ctl_buf_printf(t, "# TYPE snagfs_%s_total counter\nsnagfs_%s_total",
+                       c[i].name, c[i].name);
+        prom_open(s, t);
+        /* prom_open leaves the label set open for more labels */
+        if (t->len && t->data[t->len - 1] == ',')
+            t->len--;
+        ctl_buf_printf(t, "} %llu\n", (unsigned long long)c[i].value);
+    }
+}
+
 static void render_text(struct ctl_buf *t, const struct ctl_stats_snapshot *ss,
                         struct inj_rule **rules, size_t n, uint64_t gen)
 {
@@ -258,14 +303,20 @@ void ctl_render_stats(struct ctl_server *s, struct ctl_buf *b,
     ctl_stats_snapshot(s->cfg.stats, ss);
     if (s->cfg.hooks.inflight)
         ss->inflight = s->cfg.hooks.inflight(s->cfg.hooks.ctx);
+    struct ctl_counter cnt[CTL_MAX_COUNTERS];
+    size_t ncnt = get_counters(s, cnt);
     if (fmt == CTL_STATS_JSON) {
         render_json(b, ss, rules, n);
+        render_counters_json(b, cnt, ncnt);
     } else {
         struct ctl_buf t = {0};
-        if (fmt == CTL_STATS_PROMETHEUS)
+        if (fmt == CTL_STATS_PROMETHEUS) {
             render_prometheus(s, &t, ss, rules, n, gen);
-        else
+            render_counters_prom(s, &t, cnt, ncnt);
+        } else {
             render_text(&t, ss, rules, n, gen);
+            render_counters_text(&t, cnt, ncnt);
+        }
         ctl_buf_puts(b, ",\"text\":");
         ctl_buf_json_str(b, ctl_buf_str(&t), t.len);
         if (t.oom)

@@ -133,16 +133,26 @@ static const struct {
     {"watchdog", OPT_WATCHDOG}, {"watchdog_action", OPT_WD_ACTION},
 };
 
-/* Keep a copy of an -o value: the fields point at it until free. */
+/* Keep an unescaped copy of an -o value: the fields point at it until
+ * fs_options_free(). */
 static const char *own(struct fs_options *o, const char *s)
 {
     char **nv = realloc(o->owned, (o->n_owned + 1) * sizeof(*nv));
     if (!nv)
         return NULL;
     o->owned = nv;
-    char *c = strdup(s);
-    if (c)
-        o->owned[o->n_owned++] = c;
+    char *c = malloc(strlen(s) + 1);
+    if (!c)
+        return NULL;
+    /* "\," is how an -o value holds a comma (rule=read\,write:...). */
+    char *d = c;
+    for (; *s; s++) {
+        if (*s == '\\' && s[1])
+            s++;
+        *d++ = *s;
+    }
+    *d = '\0';
+    o->owned[o->n_owned++] = c;
     return c;
 }
 

@@ -143,6 +143,34 @@ static long hook_release(void *ctx, const char *rule_id)
                        : -ENOSYS;
 }
 
+/* `snagctl stats` counters: the watchdog's and the reactor's. */
+static size_t hook_counters(void *ctx, struct ctl_counter *out, size_t max)
+{
+    struct fs_services *sv = ctx;
+    struct fs_watchdog_stats w;
+    size_t n = 0;
+#define PUT(nm, v)                                                             \
+    do {                                                                       \
+        if (n < max)                                                           \
+            out[n++] = (struct ctl_counter){nm, (v)};                          \
+    } while (0)
+    if (sv->reactor)
+        PUT("reactor_parked", fs_reactor_parked(sv->reactor));
+    if (sv->wd) {
+        fs_watchdog_get_stats(sv->wd, &w);
+        PUT("watchdog_self_origin", w.self_origin);
+        PUT("watchdog_self_failed", w.self_failed);
+        PUT("watchdog_stalls", w.stalls);
+        PUT("watchdog_aborts", w.aborts);
+        PUT("watchdog_rescues", w.rescues);
+        PUT("watchdog_rescued", w.rescued);
+        PUT("watchdog_reports_dropped", w.reports_dropped);
+        PUT("inflight_overflows", fs_inflight_overflows(sv->inflight));
+    }
+#undef PUT
+    return n;
+}
+
 static void hook_thread_start(void *ctx)
 {
     (void)ctx;
@@ -228,7 +256,8 @@ static int start_control(struct fs_services *sv, struct fs_mount *m)
         .allowed_uid = getuid(),
         .hooks = {.ctx = sv,
                   .release = hook_release,
-                  .thread_start = hook_thread_start},
+                  .thread_start = hook_thread_start,
+                  .counters = hook_counters},
     };
     int rc = ctl_server_start(&cfg, &sv->ctl, err, sizeof(err));
     if (rc < 0) {

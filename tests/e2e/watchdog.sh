@@ -10,6 +10,7 @@
 # Lines the daemon must write are awaited (bounded), never slept for.
 . "$(dirname "$0")/../integration/lib.sh"
 sn_init watchdog
+: "${SNAGCTL:?}"
 
 src=$(sn_tmpdir src)
 : >"$src/trigger"
@@ -33,6 +34,14 @@ sn_mount --src "$src" -r 'write:path=/trigger:selfio=stat:id=self' --trace "$tra
 sn_expect_errno "ok 100" write "$SN_MNT/trigger" 100
 check_log "self-originated request reported" "snagfs watchdog: self-origin: op=(lookup|getattr) .*\[our own thread\].*action=EDEADLK"
 check_log "the daemon's own stat got EDEADLK" "rule self: selfio=stat .*/\.snagfs-selfio-[0-9]+: EDEADLK"
+json=$(sn_run "$SNAGCTL" -m "$SN_MNT" stats --json)
+python3 - "$json" <<'PY' && sn_pass "snagctl stats counts the self-origin and its EDEADLK" || sn_fail "stats counters: $json"
+import json, sys
+c = json.loads(sys.argv[1])["counters"]
+assert c["watchdog_self_origin"] >= 1 and c["watchdog_self_failed"] >= 1 and c["watchdog_stalls"] == 0, c
+PY
+sn_run "$SNAGCTL" -m "$SN_MNT" stats --prometheus | grep -Eq '^snagfs_watchdog_self_origin_total\{mount="[^"]*"\} [1-9]' \
+	&& sn_pass "prometheus: snagfs_watchdog_self_origin_total" || sn_fail "no snagfs_watchdog_self_origin_total"
 sn_umount
 grep -q '"event":"watchdog","kind":"self-origin"' "$trace" && sn_pass "self-origin event in the trace" \
 	|| sn_fail "no watchdog event line in the trace"

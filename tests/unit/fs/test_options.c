@@ -141,7 +141,49 @@ static void test_default_permissions_swallowed(void **state)
                      0);
     assert_string_equal(o.fuse_opts, "fsname=a\\,b");
     assert_true(o.clone_fd);
+    assert_true(o.default_permissions); /* the session adds it back */
     assert_int_equal(o.max_idle_threads, 3);
+    fs_options_free(&o);
+}
+
+/* fstab through mount.fuse3: every snagfs option has an -o spelling, which
+ * never reaches the kernel's option list. */
+static void test_fstab_spellings(void **state)
+{
+    struct fs_options o;
+    char err[256], buf[512], *argv[MAXARGS];
+    assert_int_equal(parse("snagfs -o ro,rules=a.rules,profile=disk-full,"
+                           "seed=9,cache=normal,control=/c.sock,trace=t.json,"
+                           "replay=r.json,watchdog=2s,watchdog_action=rescue,"
+                           "rule=read\\,write:error=EIO,allow_other /s /m",
+                           &o, err, buf, argv),
+                     0);
+    assert_string_equal(o.fuse_opts, "ro,allow_other");
+    assert_int_equal(o.n_rule_files, 1);
+    assert_string_equal(o.rule_files[0], "a.rules");
+    assert_int_equal(o.n_profiles, 1);
+    assert_string_equal(o.profiles[0], "disk-full");
+    assert_int_equal(o.n_rules, 1);
+    assert_string_equal(o.rules[0], "read,write:error=EIO");
+    assert_true(o.has_seed);
+    assert_int_equal(o.seed, 9);
+    assert_int_equal(o.cache, FS_CACHE_NORMAL);
+    assert_string_equal(o.control, "/c.sock");
+    assert_string_equal(o.trace, "t.json");
+    assert_string_equal(o.replay, "r.json");
+    assert_int_equal(o.watchdog_ns, 2000000000ull);
+    assert_int_equal(o.watchdog_actions, FS_WD_LOG | FS_WD_RESCUE);
+    assert_true(o.allow_other);
+    fs_options_free(&o);
+    assert_int_equal(parse("snagfs -o cache=fast /s /m", &o, err, buf, argv),
+                     -EINVAL);
+    assert_non_null(strstr(err, "bad cache mode 'fast'"));
+    assert_int_equal(parse("snagfs --watchdog off --list-profiles", &o, err,
+                           buf, argv),
+                     0);
+    assert_true(o.list_profiles);
+    assert_true(o.has_watchdog);
+    assert_int_equal(o.watchdog_ns, 0);
     fs_options_free(&o);
 }
 
@@ -218,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_run_mode),
         cmocka_unit_test(test_help_version),
         cmocka_unit_test(test_default_permissions_swallowed),
+        cmocka_unit_test(test_fstab_spellings),
         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_durations),
     };
