@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pol_internal.h"
@@ -153,4 +154,15 @@ const char *pol_error_format(const struct pol_error *err, char *buf,
         snprintf(buf, size, "%s:%u:%u: %s", err->file, err->line, err->col,
                  err->msg);
     return buf;
+}
+
+char *pol_tok_dup(const struct pol_tok *tok)
+{
+    char *copy = malloc(tok->len + 1);
+
+    if (!copy)
+        return NULL;
+    memcpy(copy, tok->s, tok->len);
+    copy[tok->len] = '\0';
+    return copy;
 }

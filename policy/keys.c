@@ -49,7 +49,7 @@ static int dup_glob(struct pol_rule_state *st, const struct pol_tok *v,
 
     if (rc < 0)
         return rc;
-    *out = strndup(v->s, v->len);
+    *out = pol_tok_dup(v);
     return *out ? 0 : -ENOMEM;
 }
 

@@ -224,7 +224,7 @@ static int parse_line(const struct pol_ctx *ctx, const char *line, size_t len,
         goto out_clear;
     snprintf(origin, sizeof(origin), "%s:%u", ctx->file, ctx->line);
     spec.origin = strdup(origin);
-    spec.text = strndup(lx.rule.s, lx.rule.len);
+    spec.text = pol_tok_dup(&lx.rule);
     if (!spec.origin || !spec.text) {
         rc = -ENOMEM;
         goto out_clear;

@@ -37,6 +37,10 @@ struct pol_tok pol_tok_sub(const struct pol_tok *tok, size_t off, size_t len);
 /* True when tok spells exactly word. */
 bool pol_tok_eq(const struct pol_tok *tok, const char *word);
 
+/* A malloc'd NUL-terminated copy of tok (the caller frees it), or NULL on
+ * ENOMEM. Reads exactly tok->len bytes: the text need not be terminated. */
+char *pol_tok_dup(const struct pol_tok *tok);
+
 /* Copy tok into buf (size bytes) NUL-terminated; false when it does not fit. */
 bool pol_tok_str(const struct pol_tok *tok, char *buf, size_t size);
 
