@@ -74,6 +74,19 @@ for e in "${errnos[@]}"; do
 done
 sn_umount
 
+# How often each cell's rule fired (the daemon prints the counters at exit):
+# at least once, or the cell proved nothing; more than once where the kernel
+# retried or repeated the request.
+declare -A fired
+while read -r id n; do fired[$id]=$n; done < <(
+	sed -n 's/^snagfs: rule \([^ ]*\) matched [0-9]* fired \([0-9]*\)$/\1 \2/p' "$SN_LOG")
+for e in "${errnos[@]}"; do
+	for l in "${labels[@]}"; do
+		n=${fired[$e.$l]:-0}
+		[ "$n" -ge 1 ] && sn_pass "rule $e.$l fired ($n)" || sn_fail "rule $e.$l never fired"
+	done
+done
+
 # ---------------------------------------------------------------- ENOSYS
 for i in "${!labels[@]}"; do
 	l=${labels[$i]}
@@ -112,6 +125,22 @@ HEAD
 			else printf ' %s |' "${observed[$l:$e]/err /}"; fi
 		done
 		echo
+	done
+	echo
+	echo "## Where the kernel asked more than once"
+	echo
+	echo "One syscall, one injected fault, yet the rule fired more than once: the"
+	echo "kernel retried or repeated the request (each fire is a real request the"
+	echo "daemon answered with the errno). A rule that fires only on its first"
+	echo "match (\`when=1\`) is absorbed by such a retry."
+	echo
+	echo "| syscall | errno | times fired |"
+	echo "|---|---|---|"
+	for i in "${!labels[@]}"; do
+		l=${labels[$i]}
+		for e in "${errnos[@]}"; do
+			[ "${fired[$e.$l]:-0}" -gt 1 ] && printf '| %s | %s | %s |\n' "$l" "$e" "${fired[$e.$l]}"
+		done
 	done
 	echo
 	echo "## Where the kernel changes what the application sees"
