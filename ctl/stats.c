@@ -87,13 +87,13 @@ unsigned ctl_stats_bucket(uint64_t ns)
     return lo;
 }
 
-void ctl_stats_record(struct ctl_stats *st, enum inj_op op, uint64_t ns,
-                      int err)
+/* Latency and error of one finished request (its arrival is counted apart). */
+static void record_done(struct ctl_stats *st, enum inj_op op, uint64_t ns,
+                        int err)
 {
     if (!st || (unsigned)op >= INJ_OP_COUNT)
         return;
     struct op_counters *c = &st->op[op];
-    atomic_fetch_add_explicit(&c->requests, 1, memory_order_relaxed);
     if (err)
         atomic_fetch_add_explicit(&c->errors, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->latency_sum_ns, ns, memory_order_relaxed);
@@ -101,10 +101,23 @@ void ctl_stats_record(struct ctl_stats *st, enum inj_op op, uint64_t ns,
                               memory_order_relaxed);
 }
 
-uint64_t ctl_stats_begin(struct ctl_stats *st)
+void ctl_stats_record(struct ctl_stats *st, enum inj_op op, uint64_t ns,
+                      int err)
 {
-    if (st)
+    if (!st || (unsigned)op >= INJ_OP_COUNT)
+        return;
+    atomic_fetch_add_explicit(&st->op[op].requests, 1, memory_order_relaxed);
+    record_done(st, op, ns, err);
+}
+
+uint64_t ctl_stats_begin(struct ctl_stats *st, enum inj_op op)
+{
+    if (st) {
         atomic_fetch_add_explicit(&st->inflight, 1, memory_order_relaxed);
+        if ((unsigned)op < INJ_OP_COUNT)
+            atomic_fetch_add_explicit(&st->op[op].requests, 1,
+                                      memory_order_relaxed);
+    }
     return ctl_now_ns();
 }
 
@@ -114,7 +127,7 @@ void ctl_stats_end(struct ctl_stats *st, enum inj_op op, uint64_t start_ns,
     if (!st)
         return;
     uint64_t now = ctl_now_ns();
-    ctl_stats_record(st, op, now > start_ns ? now - start_ns : 0, err);
+    record_done(st, op, now > start_ns ? now - start_ns : 0, err);
     atomic_fetch_sub_explicit(&st->inflight, 1, memory_order_relaxed);
 }
 

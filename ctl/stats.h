@@ -56,9 +56,12 @@ void ctl_stats_free(struct ctl_stats *st);
 void ctl_stats_record(struct ctl_stats *st, enum inj_op op, uint64_t ns,
                       int err);
 
-/* Convenience pair that also keeps the in-flight gauge: begin returns the
- * start time (CLOCK_MONOTONIC ns) to hand to end. */
-uint64_t ctl_stats_begin(struct ctl_stats *st);
+/* The same split around a request, also keeping the in-flight gauge. begin
+ * counts the request at once (before any reply can reach the client, so a
+ * client that asks for stats right after its syscall returns sees it) and
+ * returns the start time (CLOCK_MONOTONIC ns) to hand to end, which adds the
+ * latency and the error. begin and end must name the same op. */
+uint64_t ctl_stats_begin(struct ctl_stats *st, enum inj_op op);
 void ctl_stats_end(struct ctl_stats *st, enum inj_op op, uint64_t start_ns,
                    int err);
 

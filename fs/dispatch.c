@@ -173,7 +173,7 @@ static bool call_begin(struct fs_call *c)
     struct fs_ctx *fs = fs_ctx_of(c->req);
     c->fs = fs;
     c->op = call_ops[c->kind];
-    c->start_ns = ctl_stats_begin(fs->obs.stats);
+    c->start_ns = ctl_stats_begin(fs->obs.stats, c->op);
     /* Lazy and idempotent (one thread-local load after the first call):
      * libfuse starts and ends workers on its own. Registered even without
      * a watchdog, so our own requests never match a rule (a selfio= rule

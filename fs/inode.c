@@ -335,11 +335,13 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
             }
             stale = n->fh;
             n->fh = NULL;
-            n->fd = fd;
-            fd = -1;
+            if (n->fd < 0) {
+                n->fd = fd;
+                fd = -1;
+                atomic_fetch_add(&t->open_fds, 1);
+            } /* else forgotten while pinned: its fd is still open */
             n->type = st->st_mode & S_IFMT;
             atomic_fetch_add(&t->live, 1);
-            atomic_fetch_add(&t->open_fds, 1);
         } else if (n->fd < 0 && !n->root) {
             /* Live but evicted: keep the fresh fd. */
             n->fd = fd;
@@ -381,34 +383,21 @@ void fs_inode_ref(struct fs_itable *t, struct fs_inode *n)
     pthread_mutex_unlock(&s->lock);
 }
 
-void fs_inode_forget(struct fs_itable *t, uint64_t nodeid, uint64_t count)
+/* Retire n: nlookup has reached 0 and nobody pins it. Called with s->lock
+ * held; returns with it released. Closes the fd (after taking its file
+ * handle, so the nodeid stays resolvable as a ghost) or frees the node. */
+static void retire_unlock(struct fs_itable *t, struct fs_shard *s, uint64_t h,
+                          struct fs_inode *n)
 {
-    if (nodeid == FS_ROOT_NODEID)
-        return;
-    uint64_t h;
-    struct fs_shard *s = shard_of(t, nodeid, &h);
-
-    pthread_mutex_lock(&s->lock);
-    struct fs_inode *n = shard_find(s, h, nodeid);
-    if (!n || n->nlookup == 0) {
-        pthread_mutex_unlock(&s->lock);
-        return;
-    }
-    n->nlookup -= count < n->nlookup ? count : n->nlookup;
-    if (n->nlookup > 0) {
-        pthread_mutex_unlock(&s->lock);
-        return;
-    }
     int fd = n->fd;
     n->fd = -1;
-    n->pins++;
-    atomic_fetch_sub(&t->live, 1);
+    n->pins++; /* keeps n in the table while the lock is dropped */
     if (fd >= 0)
         atomic_fetch_sub(&t->open_fds, 1);
     pthread_mutex_unlock(&s->lock);
 
-    /* Phase two, unlocked: remember how to reopen it, then let go. (An
-     * evicted node has no fd but already has its handle.) */
+    /* Unlocked: remember how to reopen it, then let go. (An evicted node
+     * has no fd but already has its handle.) */
     struct fs_fhandle *fh = NULL;
     if (fd >= 0) {
         if (t->ghost_max)
@@ -438,6 +427,34 @@ void fs_inode_forget(struct fs_itable *t, uint64_t nodeid, uint64_t count)
         free(n->fh);
         free(n);
     }
+}
+
+void fs_inode_forget(struct fs_itable *t, uint64_t nodeid, uint64_t count)
+{
+    if (nodeid == FS_ROOT_NODEID)
+        return;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+
+    pthread_mutex_lock(&s->lock);
+    struct fs_inode *n = shard_find(s, h, nodeid);
+    if (!n || n->nlookup == 0) {
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    n->nlookup -= count < n->nlookup ? count : n->nlookup;
+    if (n->nlookup > 0) {
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    atomic_fetch_sub(&t->live, 1);
+    if (n->pins > 0) {
+        /* A handler still uses its fd (a FORGET racing, say, an export
+         * LOOKUP of the same node): the last fs_inode_unpin() retires it. */
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    retire_unlock(t, s, h, n);
 }
 
 /* The mount fd open_by_handle_at() needs for nodeid's device, or -1. */
@@ -521,6 +538,10 @@ void fs_inode_unpin(struct fs_itable *t, struct fs_inode *n)
     struct fs_shard *s = shard_of(t, n->nodeid, &h);
     pthread_mutex_lock(&s->lock);
     n->pins--;
+    if (n->pins == 0 && n->nlookup == 0 && !n->ghost && n->fd >= 0) {
+        retire_unlock(t, s, h, n); /* forgotten while we used it */
+        return;
+    }
     pthread_mutex_unlock(&s->lock);
 }
 

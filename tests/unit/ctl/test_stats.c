@@ -54,7 +54,7 @@ static void test_record(void **state)
     ctl_stats_record(st, INJ_OP_COUNT, 1, 0); /* ignored, not a crash */
     ctl_stats_record(NULL, INJ_OP_READ, 1, 0);
     ctl_stats_fault(st, INJ_OP_READ);
-    uint64_t t0 = ctl_stats_begin(st);
+    uint64_t t0 = ctl_stats_begin(st, INJ_OP_WRITE);
     struct ctl_stats_snapshot ss;
     ctl_stats_snapshot(st, &ss);
     assert_int_equal(ss.inflight, 1);
@@ -83,9 +83,9 @@ static void *recorder(void *p)
 {
     unsigned id = (unsigned)(uintptr_t)p;
     for (unsigned i = 0; i < 100000; i++) {
-        uint64_t t = ctl_stats_begin(shared);
-        (void)t;
-        ctl_stats_end(shared, (enum inj_op)((id + i) % INJ_OP_COUNT), t,
+        enum inj_op op = (enum inj_op)((id + i) % INJ_OP_COUNT);
+        uint64_t t = ctl_stats_begin(shared, op);
+        ctl_stats_end(shared, op, t,
                       (int)(i & 1));
     }
     return NULL;

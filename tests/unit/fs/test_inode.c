@@ -166,6 +166,44 @@ static void test_forget_frees_without_ghosts(void **state)
     assert_int_equal(fs_itable_resolve(&f->t, id, &n, &st), -ESTALE);
 }
 
+/* A FORGET racing a handler that pins the node (an export LOOKUP, say): the
+ * fd must stay open and unchanged until the handler unpins, then the node
+ * retires to a ghost. Closing it under the handler made it use a dead or,
+ * worse, a reused fd number. */
+static void test_forget_while_pinned(void **state)
+{
+    struct fixture *f = *state;
+    make_file(f, "a");
+    struct fs_inode *n = lookup(f, "a");
+    uint64_t id = n->nodeid;
+    struct fs_inode *p = fs_inode_pin(&f->t, id);
+    assert_ptr_equal(p, n);
+    int fd = p->fd;
+    assert_true(fd >= 0);
+
+    fs_inode_forget(&f->t, id, 1);
+    assert_int_equal(p->fd, fd);
+    assert_true(fcntl(fd, F_GETFD) >= 0);
+    live_ghosts(f, 0, 0);
+
+    fs_inode_unpin(&f->t, p);
+    assert_null(fs_inode_get(&f->t, id));
+    live_ghosts(f, 0, 1);
+
+    /* Forgotten while pinned, then looked up again before the unpin: the
+     * revived node keeps its fd and stays live. */
+    n = lookup(f, "a");
+    p = fs_inode_pin(&f->t, id);
+    fd = p->fd;
+    fs_inode_forget(&f->t, id, 1);
+    assert_ptr_equal(lookup(f, "a"), n);
+    assert_int_equal(n->fd, fd);
+    fs_inode_unpin(&f->t, p);
+    assert_ptr_equal(fs_inode_get(&f->t, id), n);
+    assert_true(fcntl(n->fd, F_GETFD) >= 0);
+    live_ghosts(f, 1, 0);
+}
+
 static void test_resolve_forgotten(void **state)
 {
     struct fixture *f = *state;
@@ -353,6 +391,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_forget_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forget_frees_without_ghosts,
                                         setup_noghosts, teardown),
+        cmocka_unit_test_setup_teardown(test_forget_while_pinned, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_resolve_forgotten, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deleted_leaves_no_ghost, setup,
