@@ -4,7 +4,9 @@
  * Times N open(O_RDONLY)+close pairs one by one (CLOCK_MONOTONIC) after 100
  * untimed warm-up pairs and prints "openclose <median µs> <p99 µs>".  On an
  * error prints "openclose ERR:<errno>@<i>" and exits 1. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

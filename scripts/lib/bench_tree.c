@@ -5,7 +5,9 @@
  * spread evenly over them (f0000000..), with mkdirat/openat relative to
  * directory fds so it runs at the speed of the filesystem.  Prints the number
  * of files created; exits 1 on the first error. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
