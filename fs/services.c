@@ -53,8 +53,7 @@ static int add_source(struct fs_services *sv, enum ctl_source_kind kind,
     return 0;
 }
 
-/* Profiles, then rules files, then --rule, each in command-line order (the
- * order fs_rules_load() has always used). */
+/* Profiles, then rules files, then --rule, each in command-line order. */
 static int build_sources(struct fs_services *sv, const struct fs_options *o)
 {
     char path[PATH_MAX];

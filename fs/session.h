@@ -42,14 +42,4 @@ int fs_mount_detach(struct fs_mount *m);
 /* Abort the connection through fusectl. Returns 0 or -errno. */
 int fs_mount_abort(struct fs_mount *m);
 
-/* Build the engine from --seed/--rule/--rules/--profile, printing errors.
- * Returns 0 and *out (NULL when no rule was given and no seed is needed), or
- * 2 (the exit status for bad rules). */
-int fs_rules_load(const struct fs_options *o, struct inj_engine **out);
-
-/* Re-read --rules files and --profile (and --rule) and publish them as the
- * engine's new set (SIGHUP). On any error the current set stays and the
- * error is printed. Returns 0 or -EINVAL. Never call from a request path. */
-int fs_rules_reload(const struct fs_options *o, struct inj_engine *e);
-
 #endif
