@@ -388,12 +388,16 @@ _sn_unmount_index() {
 	return $clean
 }
 
-# _sn_drain MNT: drop unused dentries/inodes, then wait (at most 5 s) until
+# _sn_drain MNT: write MNT's dirty pages back, drop unused dentries and
+# inodes, then wait (at most 5 s) until
 # MNT's daemon has processed the FORGETs: its count of open fds stays put
 # for 0.6 s.
 _sn_drain() {
 	local i pid="" n prev=-1 stable=0 deadline=$((SECONDS + 5))
 	for i in "${!_SN_MNTS[@]}"; do [ "${_SN_MNTS[$i]}" = "$1" ] && pid=${_SN_PIDS[$i]}; done
+	# Dirty pages pin an inode (writeback cache: a killed writer leaves
+	# some), so write this mount's back first; syncfs of this mount only.
+	timeout -k 2 15 sync -f "$1" 2>/dev/null
 	timeout 20 sh -c 'echo 2 >/proc/sys/vm/drop_caches' 2>/dev/null
 	[ -n "$pid" ] || { sleep 0.5; return; }
 	while [ $SECONDS -lt $deadline ] && [ $stable -lt 3 ]; do
