@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct seam_ctx {
@@ -28,9 +29,65 @@ struct seam_ctx {
     char comm[32];
 };
 
-/* The node's path relative to SOURCE, from the kernel's view of its O_PATH
- * fd: correct under renames, and for hard links it names one of the links
- * (the one the node was first reached through). */
+/* The kernel's name for the node's O_PATH fd, relative to SOURCE, into
+ * out[PATH_MAX]: its length, or -1 (moved out of SOURCE behind our back).
+ * An unlinked node keeps its last name: the kernel's " (deleted)" suffix
+ * is dropped when the object really has no links left. */
+static ssize_t node_path_from_kernel(const struct fs_ctx *fs,
+                                     const struct fs_inode *node, char *out)
+{
+    static const char deleted[] = " (deleted)";
+    const size_t dl = sizeof(deleted) - 1;
+    char proc[64], abs[PATH_MAX];
+    struct stat st;
+
+    fs_proc_path(proc, node->fd);
+    ssize_t n = readlink(proc, abs, sizeof(abs) - 1);
+    if (n < 0)
+        return -1;
+    abs[n] = '\0';
+    if ((size_t)n > dl && strcmp(abs + n - dl, deleted) == 0 &&
+        fstatat(node->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 &&
+        st.st_nlink == 0)
+        abs[n -= (ssize_t)dl] = '\0';
+
+    const char *rel = abs;
+    size_t sl = fs->source_len;
+    if (strcmp(fs->source, "/") != 0) {
+        if (strncmp(abs, fs->source, sl) != 0 ||
+            (abs[sl] != '/' && abs[sl] != '\0'))
+            return -1;
+        rel = abs + sl;
+    }
+    if (!*rel)
+        rel = "/";
+    size_t len = strlen(rel);
+    memcpy(out, rel, len + 1);
+    return (ssize_t)len;
+}
+
+/* The node's path relative to SOURCE: "/" for the root; otherwise the
+ * cached one (fs_inode_path_get) or, on a miss, the kernel's view of its
+ * O_PATH fd — correct under renames through the mount; for hard links it
+ * names one of the links (the one the node was first reached through). */
+static ssize_t node_path(struct fs_ctx *fs, struct fs_inode *node, char *out)
+{
+    if (node->root) {
+        memcpy(out, "/", 2);
+        return 1;
+    }
+    uint64_t gen = fs_itable_path_gen(&fs->itable);
+    ssize_t len = fs_inode_path_get(&fs->itable, node, gen, out, PATH_MAX);
+    if (len >= 0)
+        return len;
+    len = node_path_from_kernel(fs, node, out);
+    if (len >= 0)
+        fs_inode_path_set(&fs->itable, node, gen, out, (size_t)len);
+    return len;
+}
+
+/* The request's path: the node's, with the request's name appended for
+ * ops on a name in a directory. */
 static const char *seam_get_path(void *arg)
 {
     struct seam_ctx *c = arg;
@@ -38,30 +95,15 @@ static const char *seam_get_path(void *arg)
         return c->path_ret;
     c->path_done = true;
 
-    char proc[64], abs[PATH_MAX];
-    fs_proc_path(proc, c->node->fd);
-    ssize_t n = readlink(proc, abs, sizeof(abs) - 1);
-    if (n < 0)
+    char dir[PATH_MAX];
+    ssize_t len = node_path(c->fs, c->node, c->name ? dir : c->path);
+    if (len < 0)
         return NULL;
-    abs[n] = '\0';
-    const char *rel;
-    size_t sl = c->fs->source_len;
-    if (strcmp(c->fs->source, "/") == 0)
-        rel = abs;
-    else if (strncmp(abs, c->fs->source, sl) == 0 &&
-             (abs[sl] == '/' || abs[sl] == '\0'))
-        rel = abs + sl;
-    else
-        return NULL; /* moved out of SOURCE behind our back */
-    if (!*rel)
-        rel = "/";
     if (c->name) {
-        int w = snprintf(c->path, sizeof(c->path), "%s%s%s", rel,
-                         strcmp(rel, "/") == 0 ? "" : "/", c->name);
+        int w = snprintf(c->path, sizeof(c->path), "%s%s%s", dir,
+                         len == 1 ? "" : "/", c->name);
         if (w < 0 || (size_t)w >= sizeof(c->path))
             return NULL;
-    } else {
-        snprintf(c->path, sizeof(c->path), "%s", rel);
     }
     c->path_ret = c->path;
     return c->path_ret;

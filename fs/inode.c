@@ -220,6 +220,7 @@ void fs_itable_destroy(struct fs_itable *t, struct fs_itable_stats *left)
                 if (n->fd >= 0)
                     close(n->fd);
                 free(n->fh);
+                free(n->path);
                 free(n);
             }
         }
@@ -319,6 +320,7 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
         return -ENOMEM;
     }
     struct fs_fhandle *stale = NULL;
+    struct fs_node_path *stale_path = NULL;
     uint64_t h;
     struct fs_shard *s = shard_of(t, nodeid, &h);
 
@@ -335,6 +337,8 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
             }
             stale = n->fh;
             n->fh = NULL;
+            stale_path = n->path; /* normally already dropped at retire */
+            n->path = NULL;
             if (n->fd < 0) {
                 n->fd = fd;
                 fd = -1;
@@ -369,6 +373,7 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
         close(fd);
     free(fresh);
     free(stale);
+    free(stale_path);
     *out = n;
     maybe_evict(t);
     return 0;
@@ -390,11 +395,14 @@ static void retire_unlock(struct fs_itable *t, struct fs_shard *s, uint64_t h,
                           struct fs_inode *n)
 {
     int fd = n->fd;
+    struct fs_node_path *path = n->path; /* a ghost's object may change */
     n->fd = -1;
+    n->path = NULL;
     n->pins++; /* keeps n in the table while the lock is dropped */
     if (fd >= 0)
         atomic_fetch_sub(&t->open_fds, 1);
     pthread_mutex_unlock(&s->lock);
+    free(path);
 
     /* Unlocked: remember how to reopen it, then let go. (An evicted node
      * has no fd but already has its handle.) */
@@ -425,6 +433,7 @@ static void retire_unlock(struct fs_itable *t, struct fs_shard *s, uint64_t h,
     free(fh);
     if (dead) {
         free(n->fh);
+        free(n->path); /* set again while the lock was dropped */
         free(n);
     }
 }
@@ -608,4 +617,63 @@ int fs_itable_resolve(struct fs_itable *t, uint64_t nodeid,
 out_free:
     free(copy);
     return rc;
+}
+
+struct fs_node_path {
+    uint64_t gen;
+    size_t len;
+    char text[];
+};
+
+uint64_t fs_itable_path_gen(struct fs_itable *t)
+{
+    return atomic_load_explicit(&t->path_gen, memory_order_acquire);
+}
+
+void fs_itable_paths_moved(struct fs_itable *t)
+{
+    atomic_fetch_add_explicit(&t->path_gen, 1, memory_order_acq_rel);
+}
+
+ssize_t fs_inode_path_get(struct fs_itable *t, struct fs_inode *n,
+                          uint64_t gen, char *buf, size_t size)
+{
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, n->nodeid, &h);
+    ssize_t len = -1;
+
+    pthread_mutex_lock(&s->lock);
+    const struct fs_node_path *p = n->path;
+    if (p && p->gen == gen && p->len < size) {
+        memcpy(buf, p->text, p->len + 1);
+        len = (ssize_t)p->len;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return len;
+}
+
+void fs_inode_path_set(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
+                       const char *path, size_t len)
+{
+    struct fs_node_path *p = malloc(sizeof(*p) + len + 1);
+    if (!p)
+        return;
+    p->gen = gen;
+    p->len = len;
+    memcpy(p->text, path, len);
+    p->text[len] = '\0';
+
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, n->nodeid, &h);
+    pthread_mutex_lock(&s->lock);
+    struct fs_node_path *old = n->path;
+    if (n->nlookup > 0 && (!old || old->gen <= gen)) {
+        n->path = p;
+        p = NULL;
+    } else {
+        old = NULL; /* forgotten meanwhile, or a newer path is there */
+    }
+    pthread_mutex_unlock(&s->lock);
+    free(old);
+    free(p);
 }

@@ -39,7 +39,8 @@
 #define FS_MAX_DEVS 1024
 #define FS_SHARDS 64
 
-struct fs_fhandle; /* opaque copy of a struct file_handle */
+struct fs_fhandle;   /* opaque copy of a struct file_handle */
+struct fs_node_path; /* opaque: a path and the generation it is valid in */
 
 struct fs_inode {
     struct fs_inode *next; /* hash chain; shard lock */
@@ -54,6 +55,8 @@ struct fs_inode {
     bool root;             /* never freed before fs_itable_destroy() */
     bool ghost;            /* counted in t->ghosts; shard lock */
     struct fs_fhandle *fh; /* backing handle of a ghost, or NULL; shard lock */
+    struct fs_node_path *path; /* cached path for rules, or NULL; shard lock;
+                                  dropped when the node is forgotten */
 };
 
 struct fs_shard {
@@ -79,6 +82,7 @@ struct fs_itable {
     _Atomic unsigned evict_cursor; /* next shard the evictor scans */
     atomic_flag evicting;          /* one evictor at a time */
     _Atomic size_t live, ghosts;   /* counts, for stats and the exit check */
+    _Atomic uint64_t path_gen;     /* bumped when names move (rename) */
 };
 
 struct fs_itable_stats {
@@ -127,6 +131,27 @@ void fs_inode_forget(struct fs_itable *t, uint64_t nodeid, uint64_t n);
  * reference is taken and *st is filled. -ESTALE when it cannot be done. */
 int fs_itable_resolve(struct fs_itable *t, uint64_t nodeid,
                       struct fs_inode **out, struct stat *st);
+
+/* Path cache for rules that filter on paths (fs/inject_seam.c computes a
+ * path from the kernel's view of the node's fd; that costs microseconds, so
+ * the answer is kept on the node). A cached path is valid only in the
+ * generation it was stored in; fs_itable_paths_moved() starts a new one
+ * (call it after every rename through the mount). Store with the
+ * generation read *before* computing the path, so a rename racing the
+ * computation can only make the entry stale, never wrong. */
+uint64_t fs_itable_path_gen(struct fs_itable *t);
+void fs_itable_paths_moved(struct fs_itable *t);
+
+/* Copy n's path cached in generation gen into buf (NUL-terminated) and
+ * return its length; -1 when there is none, it is stale, or it does not
+ * fit. */
+ssize_t fs_inode_path_get(struct fs_itable *t, struct fs_inode *n,
+                          uint64_t gen, char *buf, size_t size);
+
+/* Cache path[0, len) as n's path in generation gen (best effort: silently
+ * skipped when out of memory). */
+void fs_inode_path_set(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
+                       const char *path, size_t len);
 
 /* The nodeid (dev, ino) has or would have; 0 when it cannot have one. */
 uint64_t fs_itable_nodeid(struct fs_itable *t, dev_t dev, ino_t ino);

@@ -279,7 +279,12 @@ void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
     int rc = fs_seam_op(req, INJ_OP_RENAME, p, name, &v);
     if (rc == FS_SEAM_DEFERRED)
         return;
-    if (rc == 0 && !fs_seam_lie(&v))
+    if (rc == 0 && !fs_seam_lie(&v)) {
         rc = renameat2(p->fd, name, np->fd, newname, flags) < 0 ? -errno : 0;
+        /* Every cached path below the moved name is now wrong (and one
+         * failing half-way may still have moved something): start a new
+         * path generation either way. */
+        fs_itable_paths_moved(&fs_ctx_of(req)->itable);
+    }
     fs_reply_status(req, rc);
 }

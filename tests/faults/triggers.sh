@@ -98,6 +98,34 @@ sn_expect_errno ok open "$SN_MNT/trunc" wronly
 sn_expect_errno EIO read "$SN_MNT/first" 1 0
 sn_umount
 
+# path= follows the mount's namespace: after a rename through the mount (of
+# a directory above the file, while the file is open) the open file is
+# matched by its new path; an open file that is unlinked keeps its last
+# name, whether its path was looked at before the unlink (cached) or only
+# after it (the kernel then calls it "NAME (deleted)").
+mkdir -p "$src/mv/a"
+for f in mv/a/f mv/u mv/u2; do echo data >"$src/$f"; done
+sn_mount --src "$src" -r 'read:path=/mv/a/f:error=EIO:id=old' \
+	-r 'read:path=/mv/b/f:error=ESTALE:id=new' -r 'read:path=/mv/u*:error=EIO:id=unlinked'
+pyreads() { # python CODE with M = the mount and r(fd) = '.' or the errno name of a 1-byte pread
+	sn_run python3 -c "import os, errno, sys
+M = sys.argv[1]
+def r(fd):
+    try: os.pread(fd, 1, 0); return '.'
+    except OSError as e: return errno.errorcode[e.errno]
+$1" "$SN_MNT"
+}
+sn_eq "open file, directory renamed through the mount: old path, then new" "EIO ESTALE" \
+	"$(pyreads "fd = os.open(M + '/mv/a/f', os.O_RDONLY); a = r(fd)
+os.rename(M + '/mv/a', M + '/mv/b'); print(a, r(fd))")"
+sn_eq "open file unlinked after a read: keeps its last path" "EIO EIO" \
+	"$(pyreads "fd = os.open(M + '/mv/u', os.O_RDONLY); a = r(fd)
+os.unlink(M + '/mv/u'); print(a, r(fd))")"
+sn_eq "open file unlinked before any read: its last path, not 'NAME (deleted)'" "EIO" \
+	"$(pyreads "fd = os.open(M + '/mv/u2', os.O_RDONLY); os.unlink(M + '/mv/u2'); print(r(fd))")"
+sn_expect_errno ESTALE read "$SN_MNT/mv/b/f" 1 0
+sn_umount
+
 # Determinism: the same seed gives the same picks and the same prob pattern;
 # another seed gives another pattern.
 sn_mount --src "$src" -R "$rules" --seed 42 -o allow_other

@@ -306,6 +306,42 @@ static void test_revive_ghost_by_lookup(void **state)
     fs_inode_forget(&f->t, id, 1);
 }
 
+/* The path cache: a hit only in the generation it was stored in; a newer
+ * store wins over an older one; forgetting the node drops it (a revived
+ * ghost may be another object). */
+static void test_path_cache(void **state)
+{
+    struct fixture *f = *state;
+    char buf[64];
+    make_file(f, "a");
+    struct fs_inode *n = lookup(f, "a");
+    uint64_t gen = fs_itable_path_gen(&f->t);
+
+    assert_int_equal(fs_inode_path_get(&f->t, n, gen, buf, sizeof(buf)), -1);
+    fs_inode_path_set(&f->t, n, gen, "/a", 2);
+    assert_int_equal(fs_inode_path_get(&f->t, n, gen, buf, sizeof(buf)), 2);
+    assert_string_equal(buf, "/a");
+    assert_int_equal(fs_inode_path_get(&f->t, n, gen, buf, 2), -1); /* no room */
+
+    fs_itable_paths_moved(&f->t);
+    uint64_t gen2 = fs_itable_path_gen(&f->t);
+    assert_true(gen2 > gen);
+    assert_int_equal(fs_inode_path_get(&f->t, n, gen2, buf, sizeof(buf)), -1);
+    fs_inode_path_set(&f->t, n, gen2, "/b", 2);
+    fs_inode_path_set(&f->t, n, gen, "/stale", 6); /* raced a rename: lost */
+    assert_int_equal(fs_inode_path_get(&f->t, n, gen2, buf, sizeof(buf)), 2);
+    assert_string_equal(buf, "/b");
+
+    fs_inode_forget(&f->t, n->nodeid, 1);
+    live_ghosts(f, 0, 1);
+    fs_inode_path_set(&f->t, n, gen2, "/ghost", 6); /* not kept on a ghost */
+    struct fs_inode *m = lookup(f, "a");
+    assert_ptr_equal(m, n);
+    assert_int_equal(fs_inode_path_get(&f->t, m, gen2, buf, sizeof(buf)), -1);
+    fs_inode_path_set(&f->t, m, gen2, "/a", 2);
+    fs_inode_forget(&f->t, m->nodeid, 1); /* teardown: no leak (ASan) */
+}
+
 static void test_many_nodes(void **state)
 {
     struct fixture *f = *state;
@@ -401,6 +437,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_revive_ghost_by_lookup, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_path_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_nodes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_lookup_forget, setup,
                                         teardown),
