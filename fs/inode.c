@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -388,6 +389,20 @@ void fs_inode_ref(struct fs_itable *t, struct fs_inode *n)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* After a wave of forgets (drop_caches, a big `rm -rf`) the freed nodes
+ * lie in glibc's free lists, interleaved with live ones; hand whole free
+ * pages back to the kernel every FS_TRIM_AFTER frees, so forgetting inodes
+ * returns the daemon's memory. */
+#define FS_TRIM_AFTER 4096
+
+static void note_freed(struct fs_itable *t)
+{
+    if (atomic_fetch_add(&t->freed_untrimmed, 1) + 1 < FS_TRIM_AFTER)
+        return;
+    atomic_store(&t->freed_untrimmed, 0);
+    malloc_trim(0);
+}
+
 /* Retire n: nlookup has reached 0 and nobody pins it. Called with s->lock
  * held; returns with it released. Closes the fd (after taking its file
  * handle, so the nodeid stays resolvable as a ghost) or frees the node. */
@@ -435,6 +450,7 @@ static void retire_unlock(struct fs_itable *t, struct fs_shard *s, uint64_t h,
         free(n->fh);
         free(n->path); /* set again while the lock was dropped */
         free(n);
+        note_freed(t);
     }
 }
 

@@ -83,6 +83,7 @@ struct fs_itable {
     atomic_flag evicting;          /* one evictor at a time */
     _Atomic size_t live, ghosts;   /* counts, for stats and the exit check */
     _Atomic uint64_t path_gen;     /* bumped when names move (rename) */
+    _Atomic size_t freed_untrimmed; /* nodes freed since the last trim */
 };
 
 struct fs_itable_stats {

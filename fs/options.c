@@ -115,6 +115,7 @@ enum opt_id {
     OPT_WD_ACTION,
     OPT_CACHE,
     OPT_MAX_THREADS,
+    OPT_HANDLE_CACHE,
     OPT_O,
 };
 
@@ -131,6 +132,7 @@ static const struct {
     {"cache", OPT_CACHE},     {"control", OPT_CONTROL},
     {"trace", OPT_TRACE},     {"replay", OPT_REPLAY},
     {"watchdog", OPT_WATCHDOG}, {"watchdog_action", OPT_WD_ACTION},
+    {"handle_cache", OPT_HANDLE_CACHE},
 };
 
 /* Keep an unescaped copy of an -o value: the fields point at it until
@@ -273,6 +275,7 @@ static const struct {
     {"watchdog-action", 0, OPT_WD_ACTION},
     {"cache", 0, OPT_CACHE},
     {"max-threads", 0, OPT_MAX_THREADS},
+    {"handle-cache", 0, OPT_HANDLE_CACHE},
     {NULL, 'o', OPT_O},
 };
 
@@ -336,6 +339,14 @@ static int apply_value(struct fs_options *o, enum opt_id id, const char *arg,
         if (parse_uint(val, 100000, &v) || v == 0)
             return fail(err, errsz, "bad thread count '%s'", val);
         o->max_threads = (unsigned)v;
+        return 0;
+    case OPT_HANDLE_CACHE:
+        if (parse_uint(val, 1ull << 32, &o->handle_cache))
+            return fail(err, errsz,
+                        "bad handle cache size '%s': expected a count of "
+                        "inodes (0: none)",
+                        val);
+        o->has_handle_cache = true;
         return 0;
     case OPT_O:
         return take_fuse_opts(o, val, err, errsz);
@@ -511,7 +522,8 @@ const char *fs_options_usage(void)
            "default fail)\n"
            "      --list-profiles     list the shipped scenario profiles\n"
            "  -o rules=FILE,profile=NAME,seed=N,cache=MODE,control=PATH,\n"
-           "     trace=FILE,replay=FILE,watchdog=D,watchdog_action=LIST\n"
+           "     trace=FILE,replay=FILE,watchdog=D,watchdog_action=LIST,\n"
+           "     handle_cache=N\n"
            "                          the same, for fstab (mount.fuse3)\n"
            "\n"
            "Caching:\n"
@@ -528,6 +540,10 @@ const char *fs_options_usage(void)
            "                          ro, clone_fd, max_threads=N, ...)\n"
            "      --max-threads N     most worker threads\n"
            "      --no-clone-fd       share one /dev/fuse fd among threads\n"
+           "      --handle-cache N    forgotten inodes whose file handle is "
+           "kept so\n"
+           "                          export handles still open them "
+           "(default 65536)\n"
            "  -h, --help              this text\n"
            "  -V, --version           print the version\n"
            "\n"

@@ -28,7 +28,9 @@
 #include "inject_seam.h"
 #include "paths.h"
 
-#define FS_GHOST_MAX (256u * 1024u)
+/* Forgotten inodes kept resolvable by default (--handle-cache): about
+ * 7 MiB at ~110 bytes each, whatever the size of the tree. */
+#define FS_GHOST_MAX (64u * 1024u)
 
 /* Every live node holds an O_PATH fd, so the daemon needs as many fds as
  * the kernel keeps inodes. Root may raise the hard limit to fs.nr_open. */
@@ -161,7 +163,9 @@ int fs_mount_setup(struct fs_mount *m, const struct fs_options *o,
                 strerror(errno));
         goto out_free;
     }
-    rc = fs_itable_init(&fs->itable, root_fd, FS_GHOST_MAX);
+    rc = fs_itable_init(&fs->itable, root_fd,
+                        o->has_handle_cache ? (size_t)o->handle_cache
+                                            : FS_GHOST_MAX);
     if (rc < 0) {
         close(root_fd);
         fprintf(stderr, "snagfs: inode table: %s\n", strerror(-rc));

@@ -42,4 +42,14 @@ else sn_fail "handle of an unlinked file: expected 'err ESTALE', got '$out'"; fi
 sn_check "daemon alive" sn_daemon_alive
 sn_umount
 sn_check_inodes_left
+
+# --handle-cache N bounds the forgotten inodes kept resolvable: with 0 the
+# daemon keeps none, and a handle whose inode the kernel forgot is stale
+# (what libfuse's passthrough examples always answer).
+sn_mount --handle-cache 0
+echo top >"$SN_SRC/top"
+sn_expect_errno ESTALE handle "$SN_MNT/top" "$SN_MNT"
+sn_umount
+sn_eq "--handle-cache 0: no forgotten handle kept" "forgotten handles kept: 0" \
+	"$(grep -ao 'forgotten handles kept: [0-9]*' "$SN_LOG" | tail -1)"
 sn_done

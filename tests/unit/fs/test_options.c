@@ -155,7 +155,7 @@ static void test_fstab_spellings(void **state)
     assert_int_equal(parse("snagfs -o ro,rules=a.rules,profile=disk-full,"
                            "seed=9,cache=normal,control=/c.sock,trace=t.json,"
                            "replay=r.json,watchdog=2s,watchdog_action=rescue,"
-                           "rule=read\\,write:error=EIO,allow_other /s /m",
+                           "handle_cache=0,rule=read\\,write:error=EIO,allow_other /s /m",
                            &o, err, buf, argv),
                      0);
     assert_string_equal(o.fuse_opts, "ro,allow_other");
@@ -173,6 +173,8 @@ static void test_fstab_spellings(void **state)
     assert_string_equal(o.replay, "r.json");
     assert_int_equal(o.watchdog_ns, 2000000000ull);
     assert_int_equal(o.watchdog_actions, FS_WD_LOG | FS_WD_RESCUE);
+    assert_true(o.has_handle_cache);
+    assert_int_equal(o.handle_cache, 0);
     assert_true(o.allow_other);
     fs_options_free(&o);
     assert_int_equal(parse("snagfs -o cache=fast /s /m", &o, err, buf, argv),
@@ -207,6 +209,8 @@ static const struct {
     {"snagfs --watchdog 0s0 /a /b", "bad duration '0s0'"},
     {"snagfs --watchdog-action reboot /a /b", "bad watchdog action"},
     {"snagfs --max-threads 0 /a /b", "bad thread count"},
+    {"snagfs --handle-cache lots /a /b", "bad handle cache size 'lots'"},
+    {"snagfs --handle-cache -1 /a /b", "bad handle cache size"},
     {"snagfs -o max_threads=x /a /b", "bad value in -o max_threads=x"},
     {"snagfs -o max_idle_threads=-2 /a /b", "bad value"},
     {"snagfs --rulez x /a /b", "unknown option '--rulez'"},
