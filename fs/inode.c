@@ -6,6 +6,10 @@
  *  - A node is in exactly one shard's chain from publish until it is freed;
  *    it is freed only under its shard lock with nlookup == 0, pins == 0 and
  *    not a ghost (or at destroy).
+ *  - A node that becomes a ghost is moved (when nobody pins it) into a
+ *    record of t->ghost_slab with its handle inline, and is never moved
+ *    again: ghosts are long-lived, and packed apart from the short-lived
+ *    nodes they would otherwise pin pages of, forgetting returns memory.
  *  - live counts nodes with nlookup > 0 (root excluded); ghosts counts
  *    nodes with n->ghost set (nlookup == 0, fd == -1, handle kept). Nodes
  *    between the two phases of a forget are in neither.
@@ -26,6 +30,41 @@ struct fs_fhandle {
     int mount_id;
     struct file_handle h; /* flexible: h.f_handle[h.handle_bytes] follows */
 };
+
+/* A node in t->ghost_slab: its handle is stored inline when it fits
+ * (ext4, xfs, tmpfs and btrfs handles do); larger ones stay in place. */
+#define FS_INLINE_HANDLE 32
+struct pooled_node {
+    struct fs_inode node; /* first: a struct fs_inode * points here */
+    _Alignas(struct fs_fhandle) unsigned char
+        fh[sizeof(struct fs_fhandle) + FS_INLINE_HANDLE];
+};
+
+static bool fh_is_inline(const struct fs_inode *n, const struct fs_fhandle *fh)
+{
+    return n->pooled &&
+           (const void *)fh == (const void *)((const struct pooled_node *)n)->fh;
+}
+
+/* Free fh, one of n's handles (past or present), unless it lives in n. */
+static void fh_free(const struct fs_inode *n, struct fs_fhandle *fh)
+{
+    if (!fh_is_inline(n, fh))
+        free(fh);
+}
+
+static void note_freed(struct fs_itable *t);
+
+static void node_free(struct fs_itable *t, struct fs_inode *n)
+{
+    fh_free(n, n->fh);
+    free(n->path);
+    if (n->pooled)
+        fs_slab_put(&t->ghost_slab, n);
+    else
+        free(n);
+    note_freed(t);
+}
 
 static uint64_t mix64(uint64_t x)
 {
@@ -164,6 +203,7 @@ int fs_itable_init(struct fs_itable *t, int root_fd, size_t ghost_max)
 {
     struct stat st;
     memset(t, 0, sizeof(*t));
+    fs_slab_init(&t->ghost_slab, sizeof(struct pooled_node));
     if (fstatat(root_fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
         return -errno;
     for (int i = 0; i < FS_SHARDS; i++) {
@@ -199,6 +239,7 @@ int fs_itable_init(struct fs_itable *t, int root_fd, size_t ghost_max)
 out_free:
     for (int i = 0; i < FS_SHARDS; i++)
         free(t->shards[i].buckets);
+    fs_slab_destroy(&t->ghost_slab);
     return -ENOMEM;
 }
 
@@ -220,9 +261,7 @@ void fs_itable_destroy(struct fs_itable *t, struct fs_itable_stats *left)
                 next = n->next;
                 if (n->fd >= 0)
                     close(n->fd);
-                free(n->fh);
-                free(n->path);
-                free(n);
+                node_free(t, n);
             }
         }
         free(s->buckets);
@@ -231,6 +270,7 @@ void fs_itable_destroy(struct fs_itable *t, struct fs_itable_stats *left)
     }
     for (unsigned i = 0; i < t->ndevs; i++)
         close(t->dev_fd[i]);
+    fs_slab_destroy(&t->ghost_slab);
     pthread_mutex_destroy(&t->dev_lock);
     t->root = NULL;
     t->ndevs = 0;
@@ -336,7 +376,7 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
                 n->ghost = false;
                 atomic_fetch_sub(&t->ghosts, 1);
             }
-            stale = n->fh;
+            stale = fh_is_inline(n, n->fh) ? NULL : n->fh;
             n->fh = NULL;
             stale_path = n->path; /* normally already dropped at retire */
             n->path = NULL;
@@ -403,6 +443,33 @@ static void note_freed(struct fs_itable *t)
     malloc_trim(0);
 }
 
+/* Move n, about to become a ghost, into the ghost slab: returns the node
+ * that now stands for it (n itself when it cannot move: pinned, already
+ * pooled, a handle too big to inline, or no memory). The old node is left
+ * in *old for the caller to free after unlocking. Caller holds s->lock. */
+static struct fs_inode *ghost_pack(struct fs_itable *t, struct fs_shard *s,
+                                   uint64_t h, struct fs_inode *n,
+                                   struct fs_inode **old)
+{
+    if (n->pins || n->pooled || n->fh->h.handle_bytes > FS_INLINE_HANDLE)
+        return n;
+    struct pooled_node *p = fs_slab_get(&t->ghost_slab);
+    if (!p)
+        return n;
+    p->node = *n;
+    p->node.pooled = true;
+    p->node.fh = (struct fs_fhandle *)p->fh;
+    memcpy(p->fh, n->fh, sizeof(*n->fh) + n->fh->h.handle_bytes);
+    for (struct fs_inode **pp = chain_of(s, h); *pp; pp = &(*pp)->next) {
+        if (*pp == n) {
+            *pp = &p->node;
+            break;
+        }
+    }
+    *old = n;
+    return &p->node;
+}
+
 /* Retire n: nlookup has reached 0 and nobody pins it. Called with s->lock
  * held; returns with it released. Closes the fd (after taking its file
  * handle, so the nodeid stays resolvable as a ghost) or frees the node. */
@@ -430,28 +497,27 @@ static void retire_unlock(struct fs_itable *t, struct fs_shard *s, uint64_t h,
 
     pthread_mutex_lock(&s->lock);
     n->pins--;
-    bool dead = false;
+    struct fs_inode *dead = NULL, *moved = NULL;
     if (n->nlookup == 0 && n->fd < 0 && !n->ghost) {
         if (fh && !n->fh) {
             n->fh = fh;
             fh = NULL;
         }
         if (n->fh && atomic_load(&t->ghosts) < t->ghost_max) {
+            n = ghost_pack(t, s, h, n, &moved);
             n->ghost = true;
             atomic_fetch_add(&t->ghosts, 1);
         } else if (n->pins == 0) {
             shard_remove(s, h, n);
-            dead = true;
+            dead = n;
         }
     }
     pthread_mutex_unlock(&s->lock);
     free(fh);
-    if (dead) {
-        free(n->fh);
-        free(n->path); /* set again while the lock was dropped */
-        free(n);
-        note_freed(t);
-    }
+    if (dead)
+        node_free(t, dead);
+    if (moved)
+        node_free(t, moved); /* its handle was copied, its path is NULL */
 }
 
 void fs_inode_forget(struct fs_itable *t, uint64_t nodeid, uint64_t count)

@@ -18,7 +18,7 @@
  *    the nodeid stays resolvable. Ghosts are capped (ghost_max); past the
  *    cap, forgotten nodes are freed outright. The root never dies.
  *  - Lock order: a shard lock is a leaf, except that it may be taken
- *    before t->dev_lock (nodeid computation). No two shard locks are ever
+ *    before t->dev_lock (nodeid computation) and t->ghost_slab's lock. No two shard locks are ever
  *    held together. No lock is held across a syscall that can block.
  *
  * This file knows nothing of FUSE so it can be unit-tested alone.
@@ -33,6 +33,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+
+#include "slab.h"
 
 #define FS_ROOT_NODEID 1
 #define FS_INO_BITS 48
@@ -54,6 +56,7 @@ struct fs_inode {
     uint32_t pins;         /* users that need fd to stay; shard lock */
     bool root;             /* never freed before fs_itable_destroy() */
     bool ghost;            /* counted in t->ghosts; shard lock */
+    bool pooled;           /* lives in t->ghost_slab (see inode.c) */
     struct fs_fhandle *fh; /* backing handle of a ghost, or NULL; shard lock */
     struct fs_node_path *path; /* cached path for rules, or NULL; shard lock;
                                   dropped when the node is forgotten */
@@ -84,6 +87,7 @@ struct fs_itable {
     _Atomic size_t live, ghosts;   /* counts, for stats and the exit check */
     _Atomic uint64_t path_gen;     /* bumped when names move (rename) */
     _Atomic size_t freed_untrimmed; /* nodes freed since the last trim */
+    struct fs_slab ghost_slab;      /* where ghosts are packed */
 };
 
 struct fs_itable_stats {
