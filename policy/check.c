@@ -139,12 +139,14 @@ static int check_errnos(struct pol_rule_state *st)
         return 0;
     for (unsigned i = 0; i < spec->n_errnos; i++) {
         for (int op = 0; op < INJ_OP_COUNT; op++) {
-            const char *name = pol_errno_name(spec->errnos[i]);
+            const char *name;
             char num[16];
 
             if (!(spec->ops & inj_op_bit((enum inj_op)op)) ||
                 pol_errno_valid_for_op((enum inj_op)op, spec->errnos[i]))
                 continue;
+            /* looked up only here: a scan of the table, per op, per rule */
+            name = pol_errno_name(spec->errnos[i]);
             if (!name) {
                 snprintf(num, sizeof(num), "%d", spec->errnos[i]);
                 name = num;
