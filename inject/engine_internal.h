@@ -40,26 +40,36 @@ struct inj_rule {
 };
 
 /* Per op: the rules naming it, by index into set->rules, in priority order.
- * When enough of them filter on a path with a literal prefix, those are also
- * bucketed by prefix (index.c) so a non-matching path skips them. */
-struct inj_pfx_bucket {
-    uint64_t hash;      /* of the normalised prefix, see index.c */
-    const char *prefix; /* owned by a rule's glob */
-    size_t prefix_len;
+ * When enough of them filter on a path glob that requires some literal text
+ * (a key), each of those is also bucketed by one of its keys (index.c) so a
+ * path without that text skips it. */
+enum inj_key_kind {
+    INJ_KEY_NONE,
+    INJ_KEY_DIR,  /* the glob's literal first components, normalised */
+    INJ_KEY_HEAD, /* text the path's last component starts with */
+    INJ_KEY_TAIL, /* text the path's last component ends with */
+};
+
+struct inj_bucket {
+    uint64_t hash;   /* of kind and key, see index.c */
+    const char *key; /* owned by a rule's glob; NULL: a free slot */
+    size_t key_len;
     uint32_t *rules; /* priority order; into set->pool */
     uint32_t n;
+    enum inj_key_kind kind;
 };
 
 struct inj_op_index {
     uint32_t n;
     uint32_t *all; /* every rule naming the op; into set->pool */
-    /* Prefix index (buckets == NULL: scan all[] linearly). */
+    /* Key index (buckets == NULL: scan all[] linearly). */
     uint32_t n_root;
-    uint32_t *root; /* rules not bucketed (no path filter, or no literal
-                       first component); into set->pool */
-    struct inj_pfx_bucket *buckets; /* open addressing, mask + 1 slots */
+    uint32_t *root; /* rules not bucketed (no path filter, or a glob with
+                       no key); into set->pool */
+    struct inj_bucket *buckets; /* open addressing, mask + 1 slots */
     uint32_t mask;
-    unsigned max_depth; /* deepest bucketed prefix */
+    unsigned max_depth;            /* deepest DIR key */
+    uint32_t head_lens, tail_lens; /* bit L - 1: a HEAD/TAIL key of L chars */
 };
 
 struct inj_set {
@@ -115,13 +125,15 @@ void inj_index_free(struct inj_set *s);
 struct inj_rule *inj_index_first_match(const struct inj_set *s,
                                        struct inj_lazy *lz);
 
-/* Rules that filter on a literal path prefix are bucketed only when at least
- * this many name one op: below it, the linear scan (which fetches the path
- * only if the cheap filters pass) is cheaper than always fetching it. */
+/* Rules whose path glob has a key are bucketed only when at least this many
+ * name one op: below it, the linear scan (which fetches the path only if the
+ * cheap filters pass) is cheaper than always fetching it. */
 #define INJ_INDEX_MIN_BUCKETED 8
-/* Prefixes are cut to this many components: deeper ones share a bucket,
- * which is only a superset of candidates, so still exact. */
+/* DIR keys are cut to this many components, HEAD and TAIL keys to this many
+ * characters (their first or last ones): longer keys share a bucket, which
+ * is only a superset of candidates, so still exact. */
 #define INJ_INDEX_MAX_DEPTH 8
+#define INJ_INDEX_MAX_NAME 32
 
 /* engine.c: enter/leave a read-side critical section (lock-free). The set
  * loaded from e->cur in between stays valid until the matching unlock,

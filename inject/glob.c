@@ -7,6 +7,9 @@
  * checked to be terminated at compile time, so the matcher never checks.
  * Both levels use the classic greedy wildcard walk with a single backtrack
  * point, which is exact because every other token consumes exactly one item.
+ * Before that walk, a WILD component is screened by conditions derived at
+ * compile time that every subject it matches meets (length bounds, literal
+ * head and tail), so most non-matching subjects cost a compare or two.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -17,10 +20,15 @@
 
 enum comp_kind { COMP_LIT, COMP_WILD, COMP_DSTAR };
 
+/* For WILD, head and tail are the plain characters before the first and
+ * after the last wildcard, escape or class; each token but '*' consumes one
+ * character, so a match has at least min characters (exactly min without a
+ * '*'), and min >= head + tail whenever there is a '*' to separate them. */
 struct comp {
     const char *s; /* into g->text; not NUL-terminated */
     size_t len;
-    size_t tail; /* WILD: literal chars after the last '*', a cheap reject */
+    size_t head, tail, min; /* WILD only */
+    bool star;              /* WILD only */
     enum comp_kind kind;
 };
 
@@ -103,9 +111,11 @@ static bool token_match(const char **pp, const char *pe, unsigned char c)
     }
 }
 
-/* Pattern [p, pe) against subject [s, se): '*' is any run, '**' is '*'. */
-static bool wild_match(const char *p, const char *pe, const char *s,
-                       const char *se)
+/* Pattern [p, pe) against subject [s, se): '*' is any run, '**' is '*'.
+ * Out of line so that comp_match() stays a leaf for plain text, the common
+ * case, instead of saving registers for this loop on every call. */
+__attribute__((noinline)) static bool wild_match(const char *p, const char *pe,
+                                                 const char *s, const char *se)
 {
     const char *star_p = NULL, *star_s = NULL;
 
@@ -131,16 +141,25 @@ static bool wild_match(const char *p, const char *pe, const char *s,
     return p == pe;
 }
 
-static bool comp_match(const struct comp *c, const char *s, const char *se)
+/* A necessary condition for WILD c to match [s, se), in a few compares. */
+static bool wild_screen(const struct comp *c, const char *s, const char *se)
 {
     size_t n = (size_t)(se - s);
 
-    if (c->kind == COMP_LIT)
-        return c->len == n && memcmp(c->s, s, c->len) == 0;
-    if (c->tail &&
-        (n < c->tail || memcmp(c->s + c->len - c->tail, se - c->tail, c->tail)))
+    if (n < c->min || (!c->star && n != c->min))
         return false;
-    return wild_match(c->s, c->s + c->len, s, se);
+    /* n >= min >= head, tail: both compares stay inside the subject */
+    if (c->head && memcmp(c->s, s, c->head) != 0)
+        return false;
+    return !c->tail ||
+           memcmp(c->s + c->len - c->tail, se - c->tail, c->tail) == 0;
+}
+
+static bool comp_match(const struct comp *c, const char *s, const char *se)
+{
+    if (c->kind == COMP_LIT)
+        return c->len == (size_t)(se - s) && memcmp(c->s, s, c->len) == 0;
+    return wild_screen(c, s, se) && wild_match(c->s, c->s + c->len, s, se);
 }
 
 static const char *skip_slashes(const char *s)
@@ -211,9 +230,8 @@ bool inj_glob_match(const struct inj_glob *g, const char *s)
 {
     if (!s)
         return false;
-    if (g->kind == INJ_GLOB_COMM)
-        return wild_match(g->comps[0].s, g->comps[0].s + g->comps[0].len, s,
-                          s + strlen(s));
+    if (g->kind == INJ_GLOB_COMM) /* its one LIT or WILD component */
+        return comp_match(&g->comps[0], s, s + strlen(s));
     return path_match(g, s);
 }
 
@@ -242,6 +260,34 @@ static int comp_check(const char *p, const char *pe, bool *wild)
     return 0;
 }
 
+/* Fill the screening fields of WILD c from its pattern text. */
+static void wild_measure(struct comp *c)
+{
+    const char *p = c->s, *pe = c->s + c->len, *q = pe;
+
+    while (c->head < c->len && !strchr("*?[\\", p[c->head]))
+        c->head++;
+    /* Trailing ordinary characters are literal whatever precedes them (a
+     * class ends in ']', an escape only makes a character literal), so
+     * every match ends with them. */
+    while (q > p && !strchr("*?[]\\", q[-1]))
+        q--;
+    c->tail = (size_t)(pe - q);
+    while (p < pe) {
+        if (*p == '*') {
+            c->star = true;
+            p++;
+            continue;
+        }
+        if (*p == '[')
+            p = class_end(p + 1, pe);
+        else if (*p == '\\')
+            p++;
+        p++;
+        c->min++;
+    }
+}
+
 /* Append comp [p, pe) to g; LIT text is stored unescaped. */
 static void comp_add(struct inj_glob *g, char **tp, const char *p,
                      const char *pe, bool wild)
@@ -266,16 +312,8 @@ static void comp_add(struct inj_glob *g, char **tp, const char *p,
         *t++ = *p;
     }
     c->len = (size_t)(t - c->s);
-    if (wild) {
-        /* Trailing ordinary characters are literal whatever precedes them
-         * (a class ends in ']', an escape only makes a character literal),
-         * so every match ends with them. */
-        const char *q = t;
-
-        while (q > c->s && !strchr("*?[]\\", q[-1]))
-            q--;
-        c->tail = (size_t)(t - q);
-    }
+    if (wild)
+        wild_measure(c);
     *tp = t;
     g->n++;
 }
@@ -372,6 +410,26 @@ void inj_glob_free(struct inj_glob *g)
     free(g->text);
     free(g->prefix);
     free(g);
+}
+
+bool inj_glob_last_literals(const struct inj_glob *g, struct inj_glob_lit *head,
+                            struct inj_glob_lit *tail)
+{
+    const struct comp *c;
+
+    if (g->kind != INJ_GLOB_PATH || !g->n ||
+        g->comps[g->n - 1].kind == COMP_DSTAR)
+        return false;
+    c = &g->comps[g->n - 1];
+    head->s = c->s;
+    tail->s = c->s + c->len;
+    head->len = tail->len = c->len;
+    if (c->kind == COMP_WILD) {
+        head->len = c->head;
+        tail->len = c->tail;
+    }
+    tail->s -= tail->len;
+    return true;
 }
 
 const char *inj_glob_literal_prefix(const struct inj_glob *g, size_t *len,

@@ -49,4 +49,19 @@ bool inj_glob_match(const struct inj_glob *g, const char *s);
 const char *inj_glob_literal_prefix(const struct inj_glob *g, size_t *len,
                                     unsigned *depth);
 
+/* A run of literal text, owned by a glob; not NUL-terminated. */
+struct inj_glob_lit {
+    const char *s;
+    size_t len;
+};
+
+/* When the last component of path glob g is not '**', true and the literal
+ * text (unescaped, possibly empty) that the last component of any path g
+ * matches must start with (*head) and end with (*tail): the whole component
+ * for plain text, else what precedes the first and follows the last
+ * wildcard, escape or class. False for a comm glob, "/" and a last '**'.
+ * The rule index buckets wildcard-led rules by one of them. */
+bool inj_glob_last_literals(const struct inj_glob *g, struct inj_glob_lit *head,
+                            struct inj_glob_lit *tail);
+
 #endif

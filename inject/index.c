@@ -1,15 +1,23 @@
-/* inject/index.c — per-op rule lists, and a literal-prefix index for path
- * rules.
+/* inject/index.c — per-op rule lists, and an index of path rules by the
+ * literal text their globs require.
  *
  * Invariants: for each op, all[] lists the rules naming it in priority
- * order. When at least `min_bucketed` of those filter on a path whose first
- * components are literal, they leave the scan and go into a hash of their
- * literal prefix (cut to INJ_INDEX_MAX_DEPTH components); every other rule
- * stays in root[]. Such a rule can only match a path that has the same first
- * components, so for one request the candidates are root[] plus the buckets
- * of the request's own prefixes — at most INJ_INDEX_MAX_DEPTH + 1 sorted
- * lists, merged by rule index so first-match-wins order is kept exactly.
- * Everything is built before the set is published and never written after.
+ * order. A rule filtering on a path has up to three keys, each a text that
+ * every path its glob matches contains at a known place:
+ *  - DIR: the glob's literal first components (cut to INJ_INDEX_MAX_DEPTH):
+ *    the path's first components are the same;
+ *  - HEAD, TAIL: when the glob's last component is not '**', its literal
+ *    head and tail (inj_glob_last_literals(), cut to their first or last
+ *    INJ_INDEX_MAX_NAME chars): the path's last component starts, or ends,
+ *    with them.
+ * When at least `min_bucketed` rules naming an op have a key, each of them
+ * leaves the scan for the bucket of whichever of its keys the fewest of them
+ * share; every other rule stays in root[]. For one request the candidates
+ * are then root[], the buckets of the path's first components and those of
+ * its last component's heads and tails of each key length present: at most
+ * INJ_INDEX_MAX_LISTS sorted lists, merged by rule index so first-match-wins
+ * order is kept exactly. Everything is built before the set is published
+ * and never written after.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,12 +28,34 @@
 #define FNV_OFF UINT64_C(0xcbf29ce484222325)
 #define FNV_PRIME UINT64_C(0x100000001b3)
 
+#define INJ_INDEX_MAX_LISTS (1 + INJ_INDEX_MAX_DEPTH + 2 * INJ_INDEX_MAX_NAME)
+_Static_assert(INJ_INDEX_MAX_NAME <= 32, "head_lens/tail_lens: bit L - 1");
+
+static uint64_t fnv1(uint64_t h, char c)
+{
+    return (h ^ (unsigned char)c) * FNV_PRIME;
+}
+
 static uint64_t fnv(uint64_t h, const char *p, const char *e)
 {
-    for (; p < e; p++) {
-        h ^= (unsigned char)*p;
-        h *= FNV_PRIME;
-    }
+    for (; p < e; p++)
+        h = fnv1(h, *p);
+    return h;
+}
+
+/* Each kind hashes from its own seed; a TAIL key is hashed from its last
+ * character back, the order a lookup meets them in from a path's end. */
+static uint64_t key_seed(enum inj_key_kind kind)
+{
+    return FNV_OFF + (uint64_t)kind;
+}
+
+static uint64_t key_hash(enum inj_key_kind kind, const char *s, size_t len)
+{
+    uint64_t h = key_seed(kind);
+
+    for (size_t i = 0; i < len; i++)
+        h = fnv1(h, kind == INJ_KEY_TAIL ? s[len - 1 - i] : s[i]);
     return h;
 }
 
@@ -40,22 +70,60 @@ static size_t prefix_cut(const char *pfx, size_t len, unsigned depth)
     return len;
 }
 
-/* Bucketed prefix of r (its hash, text and length), or false if r stays in
- * root[]. */
-static bool rule_prefix(const struct inj_rule *r, uint64_t *hash,
-                        const char **pfx, size_t *len)
+/* One key of a rule while the index is built. */
+struct key {
+    enum inj_key_kind kind; /* INJ_KEY_NONE: no key */
+    const char *s;          /* owned by the rule's glob */
+    size_t len;
+    uint64_t hash;
+    unsigned depth; /* DIR: components */
+};
+
+static void key_set(struct key *k, enum inj_key_kind kind, const char *s,
+                    size_t len)
 {
+    if (!len)
+        return; /* an empty key is no key: every path has it */
+    k->kind = kind;
+    k->s = s;
+    k->len = len;
+    k->hash = key_hash(kind, s, len);
+}
+
+/* r's keys, each INJ_KEY_NONE when it lacks it: k[0] DIR, k[1] HEAD and
+ * k[2] TAIL. */
+static void rule_keys(const struct inj_rule *r, struct key k[3])
+{
+    struct inj_glob_lit head, tail;
+    const char *pfx;
+    size_t len;
     unsigned depth;
 
+    memset(k, 0, 3 * sizeof(*k));
     if (!r->path)
-        return false;
-    *pfx = inj_glob_literal_prefix(r->path, len, &depth);
-    if (depth == 0)
-        return false;
-    if (depth > INJ_INDEX_MAX_DEPTH)
-        *len = prefix_cut(*pfx, *len, INJ_INDEX_MAX_DEPTH);
-    *hash = fnv(FNV_OFF, *pfx, *pfx + *len);
-    return true;
+        return;
+    pfx = inj_glob_literal_prefix(r->path, &len, &depth);
+    if (depth > INJ_INDEX_MAX_DEPTH) {
+        depth = INJ_INDEX_MAX_DEPTH;
+        len = prefix_cut(pfx, len, depth);
+    }
+    key_set(&k[0], INJ_KEY_DIR, pfx, len);
+    k[0].depth = depth;
+    if (!inj_glob_last_literals(r->path, &head, &tail))
+        return;
+    if (head.len > INJ_INDEX_MAX_NAME)
+        head.len = INJ_INDEX_MAX_NAME;
+    if (tail.len > INJ_INDEX_MAX_NAME) {
+        tail.s += tail.len - INJ_INDEX_MAX_NAME;
+        tail.len = INJ_INDEX_MAX_NAME;
+    }
+    key_set(&k[1], INJ_KEY_HEAD, head.s, head.len);
+    key_set(&k[2], INJ_KEY_TAIL, tail.s, tail.len);
+}
+
+static bool key_any(const struct key k[3])
+{
+    return k[0].kind || k[1].kind || k[2].kind;
 }
 
 /* Does normalised pfx name the same components as path[0, end)? The path
@@ -83,124 +151,190 @@ static bool prefix_equal(const char *pfx, size_t plen, const char *path,
     return b == end;
 }
 
-/* The bucket holding normalised prefix pfx[0, len), or NULL. */
-static struct inj_pfx_bucket *bucket_find(const struct inj_op_index *ix,
-                                          uint64_t hash, const char *pfx,
-                                          size_t len)
+/* The DIR bucket for the request path's first components path[0, end). */
+static const struct inj_bucket *dir_lookup(const struct inj_op_index *ix,
+                                           uint64_t hash, const char *path,
+                                           const char *end)
 {
     for (uint32_t i = (uint32_t)hash & ix->mask;; i = (i + 1) & ix->mask) {
-        struct inj_pfx_bucket *b = &ix->buckets[i];
+        const struct inj_bucket *b = &ix->buckets[i];
 
-        if (!b->prefix)
+        if (!b->key)
             return NULL; /* the table is at most half full: this ends */
-        if (b->hash == hash && b->prefix_len == len &&
-            memcmp(b->prefix, pfx, len) == 0)
+        if (b->hash == hash && b->kind == INJ_KEY_DIR &&
+            prefix_equal(b->key, b->key_len, path, end))
             return b;
     }
 }
 
-/* The bucket for the request path's first components path[0, end). */
-static const struct inj_pfx_bucket *bucket_lookup(const struct inj_op_index *ix,
-                                                  uint64_t hash,
-                                                  const char *path,
-                                                  const char *end)
+/* The HEAD or TAIL bucket whose key is [p, p + len), a span of the request
+ * path's last component. */
+static const struct inj_bucket *name_lookup(const struct inj_op_index *ix,
+                                            enum inj_key_kind kind,
+                                            uint64_t hash, const char *p,
+                                            size_t len)
 {
     for (uint32_t i = (uint32_t)hash & ix->mask;; i = (i + 1) & ix->mask) {
-        const struct inj_pfx_bucket *b = &ix->buckets[i];
+        const struct inj_bucket *b = &ix->buckets[i];
 
-        if (!b->prefix)
+        if (!b->key)
             return NULL;
-        if (b->hash == hash &&
-            prefix_equal(b->prefix, b->prefix_len, path, end))
+        if (b->hash == hash && b->kind == kind && b->key_len == len &&
+            memcmp(b->key, p, len) == 0)
             return b;
     }
 }
 
-static struct inj_pfx_bucket *bucket_slot(struct inj_op_index *ix,
-                                          uint64_t hash)
+/* The bucket of key k, made empty in a free slot if there is none. */
+static struct inj_bucket *bucket_get(struct inj_op_index *ix,
+                                     const struct key *k)
 {
-    uint32_t i = (uint32_t)hash & ix->mask;
+    for (uint32_t i = (uint32_t)k->hash & ix->mask;; i = (i + 1) & ix->mask) {
+        struct inj_bucket *b = &ix->buckets[i];
 
-    while (ix->buckets[i].prefix)
-        i = (i + 1) & ix->mask;
-    return &ix->buckets[i];
+        if (!b->key) {
+            b->hash = k->hash;
+            b->key = k->s;
+            b->key_len = k->len;
+            b->kind = k->kind;
+            return b;
+        }
+        if (b->hash == k->hash && b->kind == k->kind && b->key_len == k->len &&
+            memcmp(b->key, k->s, k->len) == 0)
+            return b;
+    }
 }
 
-static int op_index_build(struct inj_set *s, struct inj_op_index *ix,
-                          uint32_t **pool, unsigned min_bucketed)
+/* Of keys k, the one the fewest rules share (ties: the longer, then DIR
+ * before HEAD before TAIL), while each bucket's n counts its sharers. */
+static struct key key_rarest(struct inj_op_index *ix, const struct key k[3])
 {
-    uint32_t nb = 0, slots = 1;
+    struct key best = {.kind = INJ_KEY_NONE};
+    uint32_t best_n = UINT32_MAX;
+
+    for (int j = 0; j < 3; j++) {
+        uint32_t n;
+
+        if (!k[j].kind)
+            continue;
+        n = bucket_get(ix, &k[j])->n;
+        if (n < best_n || (n == best_n && k[j].len > best.len)) {
+            best = k[j];
+            best_n = n;
+        }
+    }
+    return best;
+}
+
+/* Record that key k has a bucket, for the request-time walk. */
+static void key_note(struct inj_op_index *ix, const struct key *k)
+{
+    if (k->kind == INJ_KEY_DIR && k->depth > ix->max_depth)
+        ix->max_depth = k->depth;
+    if (k->kind == INJ_KEY_HEAD)
+        ix->head_lens |= UINT32_C(1) << (k->len - 1);
+    if (k->kind == INJ_KEY_TAIL)
+        ix->tail_lens |= UINT32_C(1) << (k->len - 1);
+}
+
+/* Bucket the rules of ix whose keys[i][0] is a key, by it. */
+static void buckets_fill(struct inj_op_index *ix, const struct key (*keys)[3],
+                         uint32_t **pool)
+{
     uint32_t *cursor;
 
-    for (uint32_t i = 0; i < ix->n; i++) {
-        uint64_t h;
-        const char *p;
-        size_t l;
-
-        if (rule_prefix(s->rules[ix->all[i]], &h, &p, &l))
-            nb++;
-    }
-    if (nb < min_bucketed || nb == 0)
-        return 0;
-    while (slots < 2 * nb)
-        slots <<= 1;
-    ix->buckets = calloc(slots, sizeof(*ix->buckets));
-    if (!ix->buckets)
-        return -ENOMEM;
-    ix->mask = slots - 1;
     ix->root = *pool;
     /* Pass 1: root[] and bucket sizes. */
     for (uint32_t i = 0; i < ix->n; i++) {
-        const struct inj_rule *r = s->rules[ix->all[i]];
-        struct inj_pfx_bucket *b;
-        uint64_t h;
-        const char *p;
-        size_t l;
-        unsigned depth;
-
-        if (!rule_prefix(r, &h, &p, &l)) {
+        if (!keys[i][0].kind) {
             ix->root[ix->n_root++] = ix->all[i];
             continue;
         }
-        b = bucket_find(ix, h, p, l);
-        if (!b) {
-            b = bucket_slot(ix, h);
-            b->hash = h;
-            b->prefix = p;
-            b->prefix_len = l;
-        }
-        b->n++;
-        inj_glob_literal_prefix(r->path, NULL, &depth);
-        if (depth > ix->max_depth)
-            ix->max_depth = depth;
+        bucket_get(ix, &keys[i][0])->n++;
+        key_note(ix, &keys[i][0]);
     }
-    if (ix->max_depth > INJ_INDEX_MAX_DEPTH)
-        ix->max_depth = INJ_INDEX_MAX_DEPTH;
     /* Pass 2: carve each bucket's list out of the pool. */
     cursor = ix->root + ix->n_root;
     for (uint32_t i = 0; i <= ix->mask; i++) {
-        struct inj_pfx_bucket *b = &ix->buckets[i];
+        struct inj_bucket *b = &ix->buckets[i];
 
-        if (!b->prefix)
+        if (!b->key)
             continue;
         b->rules = cursor;
         cursor += b->n;
         b->n = 0;
     }
     /* Pass 3: fill, in priority order. */
-    for (uint32_t i = 0; i < ix->n; i++) {
-        struct inj_pfx_bucket *b;
-        uint64_t h;
-        const char *p;
-        size_t l;
+    for (uint32_t i = 0; i < ix->n; i++)
+        if (keys[i][0].kind) {
+            struct inj_bucket *b = bucket_get(ix, &keys[i][0]);
 
-        if (!rule_prefix(s->rules[ix->all[i]], &h, &p, &l))
-            continue;
-        b = bucket_find(ix, h, p, l);
-        b->rules[b->n++] = ix->all[i];
-    }
+            b->rules[b->n++] = ix->all[i];
+        }
     *pool = cursor;
+}
+
+/* Give ix an empty table for n keys, at most half full. */
+static int table_alloc(struct inj_op_index *ix, uint32_t n)
+{
+    uint32_t slots = 1;
+
+    while (slots < 2 * n)
+        slots <<= 1;
+    ix->buckets = calloc(slots, sizeof(*ix->buckets));
+    if (!ix->buckets)
+        return -ENOMEM;
+    ix->mask = slots - 1;
     return 0;
+}
+
+/* Leave in keys[i][0] the rarest of rule i's keys: count the sharers of
+ * every key in a scratch table first. nk: how many keys there are. */
+static int keys_choose(uint32_t n, struct key (*keys)[3], uint32_t nk)
+{
+    struct inj_op_index count = {.n = 0}; /* only its table is used */
+    int rc = table_alloc(&count, nk);
+
+    if (rc)
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        for (int j = 0; j < 3; j++)
+            if (keys[i][j].kind)
+                bucket_get(&count, &keys[i][j])->n++;
+    for (uint32_t i = 0; i < n; i++)
+        keys[i][0] = key_rarest(&count, keys[i]);
+    free(count.buckets);
+    return 0;
+}
+
+static int op_index_build(struct inj_set *s, struct inj_op_index *ix,
+                          uint32_t **pool, unsigned min_bucketed)
+{
+    struct key(*keys)[3];
+    uint32_t nb = 0, nk = 0;
+    int rc = 0;
+
+    if (!ix->n)
+        return 0;
+    keys = calloc(ix->n, sizeof(*keys));
+    if (!keys)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < ix->n; i++) {
+        rule_keys(s->rules[ix->all[i]], keys[i]);
+        nb += key_any(keys[i]);
+        for (int j = 0; j < 3; j++)
+            nk += keys[i][j].kind != INJ_KEY_NONE;
+    }
+    if (nb < min_bucketed || nb == 0)
+        goto out_free;
+    rc = keys_choose(ix->n, keys, nk);
+    if (!rc)
+        rc = table_alloc(ix, nb); /* one key per bucketed rule at most */
+    if (!rc)
+        buckets_fill(ix, keys, pool);
+out_free:
+    free(keys);
+    return rc;
 }
 
 int inj_index_build(struct inj_set *s, unsigned min_bucketed)
@@ -243,6 +377,36 @@ void inj_index_free(struct inj_set *s)
     free(s->pool);
 }
 
+/* The sorted candidate lists of one request. */
+struct merge {
+    const uint32_t *list[INJ_INDEX_MAX_LISTS];
+    uint32_t len[INJ_INDEX_MAX_LISTS], pos[INJ_INDEX_MAX_LISTS];
+    unsigned m;
+};
+
+static void merge_add(struct merge *mg, const uint32_t *list, uint32_t n)
+{
+    mg->list[mg->m] = list;
+    mg->len[mg->m] = n;
+    mg->pos[mg->m++] = 0;
+}
+
+/* Next candidate in priority order, or UINT32_MAX when all are spent. */
+static uint32_t merge_next(struct merge *mg)
+{
+    uint32_t best = UINT32_MAX;
+    unsigned bj = 0;
+
+    for (unsigned j = 0; j < mg->m; j++)
+        if (mg->pos[j] < mg->len[j] && mg->list[j][mg->pos[j]] < best) {
+            best = mg->list[j][mg->pos[j]];
+            bj = j;
+        }
+    if (best != UINT32_MAX)
+        mg->pos[bj]++;
+    return best;
+}
+
 static const char *skip_slashes(const char *s)
 {
     while (*s == '/')
@@ -250,29 +414,16 @@ static const char *skip_slashes(const char *s)
     return s;
 }
 
-struct inj_rule *inj_index_first_match(const struct inj_set *s,
-                                       struct inj_lazy *lz)
+/* Add the buckets of the DIR keys path starts with (at most max_depth). */
+static void dir_candidates(const struct inj_op_index *ix, const char *path,
+                           struct merge *mg)
 {
-    const struct inj_op_index *ix = &s->idx[lz->rq->op];
-    const uint32_t *list[INJ_INDEX_MAX_DEPTH + 1];
-    uint32_t len[INJ_INDEX_MAX_DEPTH + 1], pos[INJ_INDEX_MAX_DEPTH + 1];
-    unsigned m = 0;
-    const char *path, *p, *slash = "/";
-    uint64_t h = FNV_OFF;
+    const char *p = path, *slash = "/";
+    uint64_t h = key_seed(INJ_KEY_DIR);
 
-    if (!ix->buckets) {
-        for (uint32_t i = 0; i < ix->n; i++)
-            if (inj_rule_filters_pass(s->rules[ix->all[i]], lz))
-                return s->rules[ix->all[i]];
-        return NULL;
-    }
-    list[m] = ix->root;
-    len[m++] = ix->n_root;
-    path = inj_lazy_path(lz);
-    p = path;
-    for (unsigned d = 0; path && d < ix->max_depth; d++) {
+    for (unsigned d = 0; d < ix->max_depth; d++) {
         const char *e;
-        const struct inj_pfx_bucket *b;
+        const struct inj_bucket *b;
 
         p = skip_slashes(p);
         if (!*p)
@@ -280,28 +431,89 @@ struct inj_rule *inj_index_first_match(const struct inj_set *s,
         for (e = p; *e && *e != '/'; e++)
             ;
         h = fnv(fnv(h, slash, slash + 1), p, e);
-        b = bucket_lookup(ix, h, path, e);
-        if (b) {
-            list[m] = b->rules;
-            len[m++] = b->n;
-        }
+        b = dir_lookup(ix, h, path, e);
+        if (b)
+            merge_add(mg, b->rules, b->n);
         p = e;
     }
-    memset(pos, 0, sizeof(pos));
-    /* Merge the sorted candidate lists by rule index: first match wins. */
-    for (;;) {
-        uint32_t best = UINT32_MAX;
-        unsigned bj = 0;
+}
 
-        for (unsigned j = 0; j < m; j++)
-            if (pos[j] < len[j] && list[j][pos[j]] < best) {
-                best = list[j][pos[j]];
-                bj = j;
-            }
-        if (best == UINT32_MAX)
-            return NULL;
-        pos[bj]++;
-        if (inj_rule_filters_pass(s->rules[best], lz))
-            return s->rules[best];
+/* Add the buckets of the keys of kind (HEAD or TAIL) that the request
+ * path's last component [b, e) starts or ends with. */
+static void name_probe(const struct inj_op_index *ix, enum inj_key_kind kind,
+                       const char *b, const char *e, struct merge *mg)
+{
+    uint32_t lens = kind == INJ_KEY_HEAD ? ix->head_lens : ix->tail_lens;
+    size_t n = (size_t)(e - b);
+    uint64_t h = key_seed(kind);
+
+    if (n < 32)
+        lens &= (UINT32_C(1) << n) - 1; /* only keys the name can hold */
+    /* l runs up to the longest such key (bit 0 of lens is now length l),
+     * hashing one more character of the candidate [p, p + l) each time, in
+     * key_hash()'s order */
+    for (size_t l = 1; lens; l++, lens >>= 1) {
+        const char *p = kind == INJ_KEY_HEAD ? b : e - l;
+        const struct inj_bucket *bk;
+
+        h = fnv1(h, kind == INJ_KEY_HEAD ? p[l - 1] : p[0]);
+        if (!(lens & 1))
+            continue;
+        bk = name_lookup(ix, kind, h, p, l);
+        if (bk)
+            merge_add(mg, bk->rules, bk->n);
     }
+}
+
+/* Add the buckets of the HEAD and TAIL keys of path's last component. A
+ * path without one ("/") has none: no glob with such keys matches it. */
+static void name_candidates(const struct inj_op_index *ix, const char *path,
+                            struct merge *mg)
+{
+    const char *b, *e = path + strlen(path);
+
+    while (e > path && e[-1] == '/')
+        e--;
+    for (b = e; b > path && b[-1] != '/'; b--)
+        ;
+    if (ix->head_lens)
+        name_probe(ix, INJ_KEY_HEAD, b, e, mg);
+    if (ix->tail_lens)
+        name_probe(ix, INJ_KEY_TAIL, b, e, mg);
+}
+
+/* First match among the candidates the index leaves for the request. */
+static struct inj_rule *indexed_first_match(const struct inj_set *s,
+                                            const struct inj_op_index *ix,
+                                            struct inj_lazy *lz)
+{
+    const char *path = inj_lazy_path(lz);
+    struct merge mg; /* only [0, m) is ever read: no need to clear it */
+    uint32_t i;
+
+    mg.m = 0;
+    merge_add(&mg, ix->root, ix->n_root);
+    if (path) { /* no path: no glob matches, so no bucketed rule can */
+        dir_candidates(ix, path, &mg);
+        if (ix->head_lens || ix->tail_lens)
+            name_candidates(ix, path, &mg);
+    }
+    /* the merge yields rules in priority order: first match wins */
+    while ((i = merge_next(&mg)) != UINT32_MAX)
+        if (inj_rule_filters_pass(s->rules[i], lz))
+            return s->rules[i];
+    return NULL;
+}
+
+struct inj_rule *inj_index_first_match(const struct inj_set *s,
+                                       struct inj_lazy *lz)
+{
+    const struct inj_op_index *ix = &s->idx[lz->rq->op];
+
+    if (ix->buckets)
+        return indexed_first_match(s, ix, lz);
+    for (uint32_t i = 0; i < ix->n; i++)
+        if (inj_rule_filters_pass(s->rules[ix->all[i]], lz))
+            return s->rules[ix->all[i]];
+    return NULL;
 }

@@ -2,8 +2,8 @@
  * a request no rule matches.
  *
  * Not a test: prints a table. Each configuration loads rules that do not
- * match the request and times the hot path, once with the literal-prefix
- * index disabled (linear scan) and once enabled. `--only NAME --mode
+ * match the request and times the hot path, once with the rule index
+ * disabled (linear scan) and once enabled. `--only NAME --mode
  * scan|index` runs one measurement, for instruction counts with
  *   valgrind --tool=callgrind --toggle-collect=inj_decide \
  *            --toggle-collect=inj_engine_wants bench_decide --only ...
@@ -30,22 +30,38 @@ static const char *bench_comm(void *ctx)
     return "bench";
 }
 
-enum kind { NONE, OTHER_OP, FIRST_COMP, SHARED_PREFIX, LEADING_WILD };
+enum kind {
+    NONE,
+    OTHER_OP,
+    FIRST_COMP,
+    SHARED_PREFIX,
+    LEADING_WILD,
+    OTHER_FILES
+};
 
 struct config {
     const char *name, *what;
     size_t n;
     enum kind kind;
+    const char *path; /* the request's */
 };
 
+#define WAL "/data/x/y.wal"
+
 static const struct config configs[] = {
-    {"empty", "no rules", 0, NONE},
-    {"other1", "1 rule, other op", 1, OTHER_OP},
-    {"glob1", "1 rule, same op, path /d0/**", 1, FIRST_COMP},
-    {"other10k", "10k rules, other ops", 10000, OTHER_OP},
-    {"first10k", "10k rules, same op, /d<i>/**", 10000, FIRST_COMP},
-    {"shared10k", "10k rules, same op, /data/t<i>/*.wal", 10000, SHARED_PREFIX},
-    {"wild10k", "10k rules, same op, /**/*.tmp<i>", 10000, LEADING_WILD},
+    {"empty", "no rules", 0, NONE, WAL},
+    {"other1", "1 rule, other op", 1, OTHER_OP, WAL},
+    {"glob1", "1 rule, same op, path /d0/**", 1, FIRST_COMP, WAL},
+    {"other10k", "10k rules, other ops", 10000, OTHER_OP, WAL},
+    {"first10k", "10k rules, same op, /d<i>/**", 10000, FIRST_COMP, WAL},
+    {"shared10k", "10k rules, same op, /data/t<i>/*.wal", 10000, SHARED_PREFIX,
+     WAL},
+    {"wild10k", "10k rules, same op, /**/*.tmp<i>", 10000, LEADING_WILD, WAL},
+    /* scripts/bench's glob100 rules (all ops), on files they do not name */
+    {"glob100", "100 rules, all ops, /**/other<i>-*.dat", 100, OTHER_FILES,
+     WAL},
+    {"glob100f", "100 rules, all ops, /**/other<i>-*.dat", 100, OTHER_FILES,
+     "/f"},
 };
 
 static uint64_t now_ns(void)
@@ -86,6 +102,10 @@ static int load(struct inj_engine *e, const struct config *c)
         case LEADING_WILD:
             snprintf(glob, sizeof(glob), "/**/*.tmp%zu", i);
             break;
+        case OTHER_FILES:
+            s.ops = INJ_OP_MASK_ALL;
+            snprintf(glob, sizeof(glob), "/**/other%zu-*.dat", i + 1);
+            break;
         case NONE:
             break;
         }
@@ -111,7 +131,7 @@ static double run(const struct config *c, unsigned index_min, long iters)
         .size = 4096,
         .get_path = bench_path,
         .get_comm = bench_comm,
-        .ctx = "/data/x/y.wal",
+        .ctx = (void *)c->path,
     };
     struct inj_verdict v;
     uint64_t t0, t1;
@@ -156,31 +176,28 @@ int main(int argc, char **argv)
     }
     if (iters <= 0)
         iters = 1;
-    printf("%-10s %-40s %12s %12s\n", "config",
-           "rules (request: read /data/x/y.wal)", "scan ns/op", "index ns/op");
+    printf("%-10s %-40s %-14s %12s %12s\n", "config", "rules", "read of",
+           "scan ns/op", "index ns/op");
     for (size_t i = 0; i < sizeof(configs) / sizeof(*configs); i++) {
         const struct config *c = &configs[i];
-        long it = iters, it_idx = iters;
+        long it = iters;
         double scan = 0, idx = 0;
 
         if (only && strcmp(only, c->name))
             continue;
-        /* a linear scan of 10k globs is ~10^4x slower: fewer rounds (and
-         * a leading-wildcard glob cannot be indexed) */
-        if (c->n > 1000 && c->kind != OTHER_OP) {
+        /* a linear scan of 10k globs is ~10^4x slower: fewer rounds */
+        if (c->n > 1000 && c->kind != OTHER_OP)
             it = iters / 1000 > 0 ? iters / 1000 : 1;
-            if (c->kind == LEADING_WILD)
-                it_idx = it;
-        }
         if (!mode || !strcmp(mode, "scan"))
             scan = run(c, UINT_MAX, it);
         if (!mode || !strcmp(mode, "index"))
-            idx = run(c, INJ_INDEX_MIN_BUCKETED, it_idx);
+            idx = run(c, INJ_INDEX_MIN_BUCKETED, iters);
         if (scan < 0 || idx < 0) {
             fprintf(stderr, "%s: setup failed or a rule matched\n", c->name);
             return 1;
         }
-        printf("%-10s %-40s %12.1f %12.1f\n", c->name, c->what, scan, idx);
+        printf("%-10s %-40s %-14s %12.1f %12.1f\n", c->name, c->what, c->path,
+               scan, idx);
     }
     return 0;
 }
