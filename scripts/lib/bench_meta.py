@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""bench_meta.py DIR N: create, stat and unlink N files in DIR, one phase at a
-time; prints "create <ops/s>", "stat <ops/s>", "unlink <ops/s>".  A phase
+"""bench_meta.py DIR N [PHASE]: create, stat and unlink N files in DIR, one
+phase at a time; prints "create <ops/s>", "stat <ops/s>", "unlink <ops/s>".
+With PHASE (create, stat or unlink) only that phase runs (stat and unlink
+expect the files of an earlier create): scripts/bench runs each phase as its
+own process so it can read the daemon's CPU time between phases.  A phase
 that fails prints "<phase> ERR:<ERRNO_NAME>@<files done>" and ends the run
 (the caller removes DIR)."""
 import errno
@@ -23,13 +26,19 @@ def phase(name, names, op):
 
 def main():
     d, n = sys.argv[1], int(sys.argv[2])
+    which = sys.argv[3:] or ["create", "stat", "unlink"]
     names = [os.path.join(d, "m%06d" % i) for i in range(n)]
     flags = os.O_CREAT | os.O_WRONLY | os.O_EXCL
-    if not phase("create", names, lambda p: os.close(os.open(p, flags, 0o644))):
-        return
-    if not phase("stat", names, os.stat):
-        return
-    phase("unlink", names, os.unlink)
+    ops = {
+        "create": lambda p: os.close(os.open(p, flags, 0o644)),
+        "stat": os.stat,
+        "unlink": os.unlink,
+    }
+    for name in which:
+        if name not in ops:
+            sys.exit("bench_meta.py: unknown phase %s" % name)
+        if not phase(name, names, ops[name]):
+            return
 
 
 if __name__ == "__main__":
