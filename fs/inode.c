@@ -425,7 +425,16 @@ void fs_inode_ref(struct fs_itable *t, struct fs_inode *n)
     uint64_t h;
     struct fs_shard *s = shard_of(t, n->nodeid, &h);
     pthread_mutex_lock(&s->lock);
-    n->nlookup++;
+    /* The caller pinned n while it was live, but a FORGET may have taken
+     * its last reference since (forgotten while pinned): then this one
+     * brings it back to life, and it counts as live again. */
+    if (n->nlookup++ == 0 && !n->root) {
+        atomic_fetch_add(&t->live, 1);
+        if (n->ghost) { /* cannot be while pinned; kept for safety */
+            n->ghost = false;
+            atomic_fetch_sub(&t->ghosts, 1);
+        }
+    }
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -472,12 +481,17 @@ static struct fs_inode *ghost_pack(struct fs_itable *t, struct fs_shard *s,
 
 /* Retire n: nlookup has reached 0 and nobody pins it. Called with s->lock
  * held; returns with it released. Closes the fd (after taking its file
- * handle, so the nodeid stays resolvable as a ghost) or frees the node. */
+ * handle, so the nodeid stays resolvable as a ghost) or frees the node.
+ * The handle is taken before the lock is dropped, as the evictor does
+ * (no I/O on an O_PATH fd): an export lookup racing this forget must find
+ * either the fd or the handle, never neither (it would answer ESTALE). */
 static void retire_unlock(struct fs_itable *t, struct fs_shard *s, uint64_t h,
                           struct fs_inode *n)
 {
     int fd = n->fd;
     struct fs_node_path *path = n->path; /* a ghost's object may change */
+    if (fd >= 0 && t->ghost_max && !n->fh)
+        n->fh = handle_of(fd); /* an evicted node already has one */
     n->fd = -1;
     n->path = NULL;
     n->pins++; /* keeps n in the table while the lock is dropped */
@@ -485,24 +499,13 @@ static void retire_unlock(struct fs_itable *t, struct fs_shard *s, uint64_t h,
         atomic_fetch_sub(&t->open_fds, 1);
     pthread_mutex_unlock(&s->lock);
     free(path);
-
-    /* Unlocked: remember how to reopen it, then let go. (An evicted node
-     * has no fd but already has its handle.) */
-    struct fs_fhandle *fh = NULL;
-    if (fd >= 0) {
-        if (t->ghost_max)
-            fh = handle_of(fd);
+    if (fd >= 0)
         close(fd);
-    }
 
     pthread_mutex_lock(&s->lock);
     n->pins--;
     struct fs_inode *dead = NULL, *moved = NULL;
     if (n->nlookup == 0 && n->fd < 0 && !n->ghost) {
-        if (fh && !n->fh) {
-            n->fh = fh;
-            fh = NULL;
-        }
         if (n->fh && atomic_load(&t->ghosts) < t->ghost_max) {
             n = ghost_pack(t, s, h, n, &moved);
             n->ghost = true;
@@ -513,7 +516,6 @@ static void retire_unlock(struct fs_itable *t, struct fs_shard *s, uint64_t h,
         }
     }
     pthread_mutex_unlock(&s->lock);
-    free(fh);
     if (dead)
         node_free(t, dead);
     if (moved)

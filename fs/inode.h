@@ -124,7 +124,8 @@ void fs_itable_set_fd_budget(struct fs_itable *t, size_t budget);
 int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
                      struct fs_inode **out);
 
-/* Take one more kernel reference on a live node (lookup of "."). */
+/* Take one more kernel reference on a node the caller has pinned (lookup
+ * of "."); revives it if a FORGET took its last one meanwhile. */
 void fs_inode_ref(struct fs_itable *t, struct fs_inode *n);
 
 /* Drop n kernel references. At zero the fd is closed and the node freed or

@@ -202,6 +202,18 @@ static void test_forget_while_pinned(void **state)
     assert_ptr_equal(fs_inode_get(&f->t, id), n);
     assert_true(fcntl(n->fd, F_GETFD) >= 0);
     live_ghosts(f, 1, 0);
+
+    /* Forgotten while pinned, then referenced by the pinning handler (an
+     * export lookup of "." racing drop_caches): live again, counted once. */
+    p = fs_inode_pin(&f->t, id);
+    fs_inode_forget(&f->t, id, 1);
+    live_ghosts(f, 0, 0);
+    fs_inode_ref(&f->t, p);
+    live_ghosts(f, 1, 0);
+    fs_inode_unpin(&f->t, p);
+    assert_ptr_equal(fs_inode_get(&f->t, id), p);
+    fs_inode_forget(&f->t, id, 1);
+    live_ghosts(f, 0, 1);
 }
 
 static void test_resolve_forgotten(void **state)
