@@ -1,4 +1,4 @@
-/* fs/creds.c — act as the caller around a creating syscall.
+/* fs/creds.c — act as the caller: creating syscalls, setuid/setgid clearing.
  *
  * Invariants:
  *  - fsuid/fsgid and umask are per thread here: setfsuid/setfsgid are raw
@@ -27,6 +27,7 @@
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static _Thread_local bool fs_thread_unshared;
 
@@ -64,4 +65,33 @@ void fs_creds_leave(struct fs_ctx *fs, struct fs_creds *c)
         setfsgid(0);
     }
     umask(c->old_umask);
+}
+
+int fs_kill_suidgid(fuse_req_t req, struct fs_inode *n, int fd, bool always)
+{
+    const struct fuse_ctx *fc = fuse_req_ctx(req);
+    struct stat st;
+    if (!always && fc->uid == 0)
+        return 0;
+    int rc = fd >= 0
+                 ? fstat(fd, &st)
+                 : fstatat(n->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+    if (rc < 0)
+        return 0; /* the write or truncate itself will say what is wrong */
+    mode_t mode = st.st_mode;
+    if (!S_ISREG(mode) || !(mode & (S_ISUID | S_ISGID)))
+        return 0;
+    mode &= ~(mode_t)S_ISUID;
+    if ((mode & S_ISGID) && ((mode & S_IXGRP) || fc->gid != st.st_gid))
+        mode &= ~(mode_t)S_ISGID;
+    if (mode == st.st_mode)
+        return 0;
+    if (fd >= 0) {
+        rc = fchmod(fd, mode & 07777);
+    } else {
+        char proc[64];
+        fs_proc_path(proc, n->fd);
+        rc = chmod(proc, mode & 07777);
+    }
+    return rc < 0 ? -errno : 0;
 }

@@ -3,10 +3,17 @@
  * Invariants:
  *  - The hooks are plain pass-throughs to read/writev/splice except for the
  *    one INIT exchange: the INIT request's unique id and the kernel's
- *    offered flags2 are noted on the way in, and the INIT reply gets
- *    FUSE_DIRECT_IO_ALLOW_MMAP added on the way out when the kernel offered
- *    it. Without it, FOPEN_DIRECT_IO (strict mode) makes every shared mmap
- *    fail with ENODEV; libfuse 3.14 predates the flag (kernel 6.6, bit 36).
+ *    offered flags are noted on the way in, and the INIT reply gets two
+ *    flags libfuse 3.14 predates added on the way out, each only when the
+ *    kernel offered it:
+ *      FUSE_DIRECT_IO_ALLOW_MMAP (kernel 6.6, bit 36; strict mode only):
+ *        without it FOPEN_DIRECT_IO makes every shared mmap fail (ENODEV).
+ *      FUSE_HANDLE_KILLPRIV_V2 (kernel 5.11, bit 28; every mode): the
+ *        kernel then leaves clearing setuid/setgid and file capabilities
+ *        to us and sets SB_NOSEC. Without it every buffered write first
+ *        asks getxattr("security.capability") through the mount: one more
+ *        round trip per write(2) in normal mode, and in writeback mode the
+ *        only round trip (the data itself is cached). See fs_kill_suidgid.
  *  - The reply is patched in a private copy; libfuse's buffers are never
  *    written.
  */
@@ -24,6 +31,9 @@
 #define FUSE_DIRECT_IO_ALLOW_MMAP (1ULL << 36)
 #endif
 #define DIO_MMAP_FLAGS2 ((uint32_t)(FUSE_DIRECT_IO_ALLOW_MMAP >> 32))
+#ifndef FUSE_HANDLE_KILLPRIV_V2
+#define FUSE_HANDLE_KILLPRIV_V2 (1U << 28)
+#endif
 
 static struct fs_devio *devio_of(void *userdata)
 {
@@ -46,6 +56,7 @@ static ssize_t devio_read(int fd, void *buf, size_t len, void *userdata)
             memcpy(&flags2, arg + offsetof(struct fuse_init_in, flags2),
                    sizeof(flags2));
             struct fs_devio *d = devio_of(userdata);
+            atomic_store(&d->kernel_flags, flags);
             atomic_store(&d->kernel_flags2,
                          (flags & FUSE_INIT_EXT) ? flags2 : 0);
             atomic_store(&d->init_unique, in->unique);
@@ -76,16 +87,24 @@ static ssize_t devio_writev(int fd, struct iovec *iov, int count,
         len < offsetof(struct fuse_init_out, flags2) + sizeof(uint32_t))
         return writev(fd, iov, count);
     memcpy(reply.bytes, iov[1].iov_base, len);
+    bool debug = ((struct fs_ctx *)userdata)->opt->debug;
     if ((reply.s.flags & FUSE_INIT_EXT) &&
         (atomic_load(&d->kernel_flags2) & DIO_MMAP_FLAGS2) &&
         d->want_dio_mmap) {
         reply.s.flags2 |= DIO_MMAP_FLAGS2;
         d->dio_mmap = true;
-        if (((struct fs_ctx *)userdata)->opt->debug)
+        if (debug)
             fprintf(stderr,
                     "snagfs: INIT reply: + FUSE_DIRECT_IO_ALLOW_MMAP "
                     "(flags2=%#x)\n",
                     reply.s.flags2);
+    }
+    if ((atomic_load(&d->kernel_flags) & FUSE_HANDLE_KILLPRIV_V2) &&
+        !(reply.s.flags & FUSE_HANDLE_KILLPRIV)) {
+        reply.s.flags |= FUSE_HANDLE_KILLPRIV_V2;
+        d->killpriv_v2 = true;
+        if (debug)
+            fprintf(stderr, "snagfs: INIT reply: + FUSE_HANDLE_KILLPRIV_V2\n");
     }
     struct iovec copy[8];
     memcpy(copy, iov, (size_t)count * sizeof(*iov));
@@ -110,8 +129,6 @@ static const struct fuse_custom_io devio_ops = {
 int fs_devio_install(struct fs_ctx *fs, struct fuse_session *se)
 {
     fs->devio.want_dio_mmap = fs->direct_io;
-    if (!fs->devio.want_dio_mmap)
-        return 0;
     int rc = fuse_session_custom_io(se, &devio_ops, fuse_session_fd(se));
     return rc < 0 ? rc : 0;
 }

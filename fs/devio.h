@@ -8,8 +8,9 @@
 
 #include "fs.h"
 
-/* In strict mode, route the session's device I/O through hooks that add
- * FUSE_DIRECT_IO_ALLOW_MMAP to the INIT reply. Returns 0 or -errno. */
+/* Route the session's device I/O through hooks that add
+ * FUSE_HANDLE_KILLPRIV_V2 (and, in strict mode, FUSE_DIRECT_IO_ALLOW_MMAP)
+ * to the INIT reply. Returns 0 or -errno. */
 int fs_devio_install(struct fs_ctx *fs, struct fuse_session *se);
 
 #endif

@@ -35,9 +35,14 @@ struct fs_watchdog;
 /* State of the /dev/fuse hooks (devio.c). */
 struct fs_devio {
     _Atomic uint64_t init_unique;   /* INIT request being answered, or 0 */
+    _Atomic uint32_t kernel_flags;  /* INIT flags the kernel offered */
     _Atomic uint32_t kernel_flags2; /* INIT flags2 the kernel offered */
     bool want_dio_mmap;             /* ask for FUSE_DIRECT_IO_ALLOW_MMAP */
     bool dio_mmap;                  /* asked for it (set once, at INIT) */
+    bool killpriv_v2; /* FUSE_HANDLE_KILLPRIV_V2 granted (set once, at
+                         INIT): the kernel leaves clearing setuid/setgid
+                         to us (fs_kill_suidgid) and skips its per-write
+                         getxattr("security.capability") */
 };
 
 struct fs_ctx {
@@ -54,11 +59,11 @@ struct fs_ctx {
     struct inj_engine *engine; /* may be NULL: no injection */
     /* Services (services.c), set before the session loop starts and
      * cleared after it returned; NULL when off. */
-    struct ctl_observe obs;              /* stats, --trace, --replay */
-    struct fs_reactor *reactor;          /* delay and hang (defer.c) */
-    struct fs_inflight_table *inflight;  /* watchdog's in-flight table */
+    struct ctl_observe obs;             /* stats, --trace, --replay */
+    struct fs_reactor *reactor;         /* delay and hang (defer.c) */
+    struct fs_inflight_table *inflight; /* watchdog's in-flight table */
     struct fs_watchdog *wd;
-    const char *mountpoint;              /* canonical, for selfio= */
+    const char *mountpoint; /* canonical, for selfio= */
     struct fs_devio devio;
 };
 
@@ -127,6 +132,19 @@ void fs_creds_leave(struct fs_ctx *fs, struct fs_creds *c);
 /* Make this thread's fsuid switches keep the daemon's capabilities; call in
  * each thread before it serves requests (inherited by threads it creates). */
 void fs_creds_thread_setup(void);
+
+/* Clear setuid, and setgid where the VFS would (group-executable, or the
+ * caller is not in the file's group), on the regular file behind fd (an
+ * open fd) or, when fd < 0, behind node n (its O_PATH fd). The backing
+ * write or truncate runs with the daemon's CAP_FSETID and keeps them, so
+ * this stands in for the kernel's FUSE_*_KILL_SUIDGID requests (killpriv
+ * v2, devio.c). always: the kernel asked for it (setattr's
+ * FATTR_KILL_SUIDGID); otherwise only for callers other than uid 0,
+ * libfuse 3.14 passing on neither the write nor the open flag: uid 0
+ * stands for CAP_FSETID, the primary gid for group membership. File
+ * capabilities need nothing: the backing filesystem drops them on any
+ * write or truncate. Returns 0 or -errno. */
+int fs_kill_suidgid(fuse_req_t req, struct fs_inode *n, int fd, bool always);
 
 /* The op tables (ops.c). */
 extern const struct fuse_lowlevel_ops fs_ops;

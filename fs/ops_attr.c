@@ -66,8 +66,8 @@ static int set_times(struct fs_inode *n, int fd, const struct stat *attr,
     return rc < 0 ? -errno : 0;
 }
 
-static int do_setattr(struct fs_inode *n, int fd, const struct stat *attr,
-                      int to_set)
+static int do_setattr(fuse_req_t req, struct fs_inode *n, int fd,
+                      const struct stat *attr, int to_set)
 {
     char proc[64];
     fs_proc_path(proc, n->fd);
@@ -96,6 +96,14 @@ static int do_setattr(struct fs_inode *n, int fd, const struct stat *attr,
                          : truncate(proc, attr->st_size);
         if (rc < 0)
             return -errno;
+        /* FATTR_KILL_SUIDGID (killpriv v2, which libfuse 3.14 passes on
+         * as KILL_SUID): a truncate by a caller without CAP_FSETID. For a
+         * chown the backing fchownat clears them itself. */
+        if (to_set & FUSE_SET_ATTR_KILL_SUID) {
+            rc = fs_kill_suidgid(req, n, fd, true);
+            if (rc < 0)
+                return rc;
+        }
     }
     if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))
         return set_times(n, fd, attr, to_set);
@@ -120,7 +128,7 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
     if (rc == FS_SEAM_DEFERRED)
         return;
     if (rc == 0 && !fs_seam_lie(&v))
-        rc = do_setattr(n, fd, attr, to_set);
+        rc = do_setattr(req, n, fd, attr, to_set);
     if (rc == 0)
         rc = stat_node(n, &st);
     if (rc < 0) {

@@ -106,6 +106,13 @@ void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         fs_reply_status(req, fd);
         return;
     }
+    /* FUSE_OPEN_KILL_SUIDGID: see fs_kill_suidgid() */
+    rc = (fi->flags & O_TRUNC) ? fs_kill_suidgid(req, NULL, fd, false) : 0;
+    if (rc < 0) {
+        close(fd);
+        fs_reply_status(req, rc);
+        return;
+    }
     fill_fi(fs, fi, fd);
     if (fuse_reply_open(req, fi) == -ENOENT)
         close(fd); /* interrupted: no release will come */
@@ -245,30 +252,6 @@ out_free:
     return got;
 }
 
-/* A write by a caller without CAP_FSETID clears setuid (and setgid on a
- * group-executable file, or when the caller is not in the file's group).
- * The kernel does it itself for cached writes (a setattr), but for direct
- * I/O it only flags the request (FUSE_WRITE_KILL_SUIDGID), which libfuse
- * 3.14 does not pass on; the backing write runs with the daemon's
- * capabilities and would keep them. Approximation: uid 0 has CAP_FSETID,
- * group membership is judged by the caller's primary gid. */
-static int kill_privs(fuse_req_t req, int fd)
-{
-    const struct fuse_ctx *fc = fuse_req_ctx(req);
-    struct stat st;
-    if (fc->uid == 0 || fstat(fd, &st) < 0)
-        return 0;
-    mode_t mode = st.st_mode;
-    if (!S_ISREG(mode) || !(mode & (S_ISUID | S_ISGID)))
-        return 0;
-    mode &= ~(mode_t)S_ISUID;
-    if ((mode & S_ISGID) && ((mode & S_IXGRP) || fc->gid != st.st_gid))
-        mode &= ~(mode_t)S_ISGID;
-    if (mode == st.st_mode)
-        return 0;
-    return fchmod(fd, mode & 07777) < 0 ? -errno : 0;
-}
-
 void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
                   off_t off, struct fuse_file_info *fi)
 {
@@ -292,7 +275,8 @@ void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
         return;
     }
     size_t len = fs_seam_len(&v, size);
-    ssize_t res = kill_privs(req, fd);
+    /* FUSE_WRITE_KILL_SUIDGID: see fs_kill_suidgid() */
+    ssize_t res = fs_kill_suidgid(req, NULL, fd, false);
     if (res < 0) {
         /* nothing written */
     } else if (len < size || fs_seam_corrupts(&v)) {

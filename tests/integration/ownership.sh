@@ -77,19 +77,41 @@ sn_run chmod 0700 "$M/rootonly"
 expect_nobody EACCES stat rootonly/pub
 same_nobody stat rootonly/pub
 # writes by a non-owner clear setuid/setgid (the daemon writes as root,
-# which would keep them unless it handles killpriv)
-for how in write truncate; do
-	sn_run sh -c 'echo x >"$1"; chmod 6777 "$1"' _ "$M/public/suid-$how"
-	sn_run sh -c 'echo x >"$1"; chmod 6777 "$1"' _ "$S/public/suid-$how-src"
-	if [ $how = write ]; then
-		as_nobody sh -c 'echo more >>"$1"' _ "$M/public/suid-$how"
-		as_nobody sh -c 'echo more >>"$1"' _ "$S/public/suid-$how-src"
-	else
-		as_nobody truncate -s 1 "$M/public/suid-$how"
-		as_nobody truncate -s 1 "$S/public/suid-$how-src"
-	fi
-	sn_eq "non-owner $how clears setuid/setgid as on the source" \
-		"$(stat -c %a "$S/public/suid-$how-src")" "$(stat -c %a "$S/public/suid-$how")"
+# which would keep them unless it handles killpriv); 2666: setgid without
+# group execute, cleared only because nobody is not in the file's group
+nobody_changes() { # HOW FILE: a write, truncate or open(O_TRUNC) as 65534
+	case $1 in
+	write) as_nobody sh -c 'echo more >>"$1"' _ "$2" ;;
+	truncate) as_nobody truncate -s 1 "$2" ;;
+	opentrunc) as_nobody sh -c 'echo new >"$1"' _ "$2" ;;
+	esac
+}
+for mode in 6777 2666; do
+	for how in write truncate opentrunc; do
+		f=suid-$mode-$how
+		sn_run sh -c 'echo x >"$1"; chmod "$2" "$1"' _ "$M/public/$f" $mode
+		sn_run sh -c 'echo x >"$1"; chmod "$2" "$1"' _ "$S/public/$f-src" $mode
+		nobody_changes $how "$M/public/$f"
+		nobody_changes $how "$S/public/$f-src"
+		sn_eq "$mode: non-owner $how clears setuid/setgid as on the source" \
+			"$(stat -c %a "$S/public/$f-src")" "$(stat -c %a "$S/public/$f")"
+	done
+done
+# and drop file capabilities (security.capability; cap_net_bind_service+p)
+cap=0x0000000200040000000000000000000000000000
+for how in write truncate opentrunc; do
+	f=cap-$how
+	sn_run sh -c 'echo x >"$1"; chmod 0666 "$1"' _ "$M/public/$f"
+	sn_run sh -c 'echo x >"$1"; chmod 0666 "$1"' _ "$S/public/$f-src"
+	sn_run setfattr -n security.capability -v $cap "$S/public/$f"
+	sn_run setfattr -n security.capability -v $cap "$S/public/$f-src"
+	sn_eq "capability set through the mount is visible" "security.capability=$cap" \
+		"$(getfattr -e hex -n security.capability --absolute-names "$M/public/$f" 2>&1 | grep =)"
+	nobody_changes $how "$M/public/$f"
+	nobody_changes $how "$S/public/$f-src"
+	sn_eq "non-owner $how drops security.capability as on the source" \
+		"$(getfattr -e hex -n security.capability --absolute-names "$S/public/$f-src" 2>&1 | grep -c =)" \
+		"$(getfattr -e hex -n security.capability --absolute-names "$S/public/$f" 2>&1 | grep -c =)"
 done
 sn_run sh -c 'echo x >"$1"; chown 65534:65534 "$1"; chmod 6755 "$1"' _ "$M/public/suid-chown"
 sn_run chown 0:0 "$M/public/suid-chown"
