@@ -53,9 +53,11 @@ struct fs_ctx {
     double timeout;    /* entry and attr timeout: 0 in strict mode */
     bool direct_io;    /* strict mode: FOPEN_DIRECT_IO on every open */
     bool keep_cache;
-    bool writeback;            /* FUSE_CAP_WRITEBACK_CACHE was granted */
-    bool noatime;              /* open backing files with O_NOATIME */
-    bool switch_ids;           /* daemon is root: create as the caller */
+    bool writeback;    /* FUSE_CAP_WRITEBACK_CACHE was granted */
+    bool noatime;      /* open backing files with O_NOATIME */
+    bool switch_ids;   /* daemon is root: create as the caller */
+    size_t splice_max; /* largest read reply spliced, 0: none (ops_file.c);
+                          set before the session loop */
     struct inj_engine *engine; /* may be NULL: no injection */
     /* Services (services.c), set before the session loop starts and
      * cleared after it returned; NULL when off. */
@@ -114,6 +116,10 @@ void fs_proc_path(char buf[64], int fd);
  * fd + 1; 0 means no handle (the kernel stopped sending open after one
  * answered ENOSYS), and then a private fd is opened on the node and *tmp
  * set, to be closed with fs_file_done(). Returns the fd or -errno. */
+/* The largest read reply worth splicing: what a pipe of this process can
+ * hold, minus room for headers; 0 when splicing cannot pay (ops_file.c). */
+size_t fs_splice_limit(void);
+
 int fs_file_fd(fuse_req_t req, fuse_ino_t ino, const struct fuse_file_info *fi,
                int *tmp);
 static inline void fs_file_done(int tmp)

@@ -154,6 +154,7 @@ int fs_mount_setup(struct fs_mount *m, const struct fs_options *o,
     fs->keep_cache = o->cache != FS_CACHE_STRICT;
     fs->noatime = o->noatime;
     fs->switch_ids = geteuid() == 0;
+    fs->splice_max = fs_splice_limit();
     fs_seam_set_engine(fs, engine);
 
     int root_fd = open(source_real, O_PATH | O_DIRECTORY | O_CLOEXEC);
