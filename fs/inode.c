@@ -36,14 +36,14 @@ struct fs_fhandle {
 #define FS_INLINE_HANDLE 32
 struct pooled_node {
     struct fs_inode node; /* first: a struct fs_inode * points here */
-    _Alignas(struct fs_fhandle) unsigned char
-        fh[sizeof(struct fs_fhandle) + FS_INLINE_HANDLE];
+    _Alignas(struct fs_fhandle) unsigned char fh[sizeof(struct fs_fhandle) +
+                                                 FS_INLINE_HANDLE];
 };
 
 static bool fh_is_inline(const struct fs_inode *n, const struct fs_fhandle *fh)
 {
-    return n->pooled &&
-           (const void *)fh == (const void *)((const struct pooled_node *)n)->fh;
+    return n->pooled && (const void *)fh ==
+                            (const void *)((const struct pooled_node *)n)->fh;
 }
 
 /* Free fh, one of n's handles (past or present), unless it lives in n. */
@@ -143,10 +143,11 @@ static void shard_remove(struct fs_shard *s, uint64_t hash, struct fs_inode *n)
  * it (the first object seen on a device is nearly always its mount root);
  * otherwise the device's forgotten nodes cannot be reopened (ESTALE).
  * Returns -1 when unknown and not added. */
-/* Caller holds t->dev_lock. */
+/* Lock-free: entries below ndevs never change once published. */
 static int dev_find(struct fs_itable *t, dev_t dev)
 {
-    for (unsigned i = 0; i < t->ndevs; i++)
+    unsigned n = atomic_load_explicit(&t->ndevs, memory_order_acquire);
+    for (unsigned i = 0; i < n; i++)
         if (t->devs[i] == dev)
             return (int)i;
     return -1;
@@ -154,9 +155,7 @@ static int dev_find(struct fs_itable *t, dev_t dev)
 
 static int dev_index(struct fs_itable *t, dev_t dev, int fd, bool is_dir)
 {
-    pthread_mutex_lock(&t->dev_lock);
     int idx = dev_find(t, dev);
-    pthread_mutex_unlock(&t->dev_lock);
     if (idx >= 0 || fd < 0)
         return idx;
 
@@ -169,10 +168,12 @@ static int dev_index(struct fs_itable *t, dev_t dev, int fd, bool is_dir)
         return -1;
     pthread_mutex_lock(&t->dev_lock);
     idx = dev_find(t, dev);
-    if (idx < 0 && t->ndevs < FS_MAX_DEVS) {
-        t->dev_fd[t->ndevs] = dfd;
-        t->devs[t->ndevs] = dev;
-        idx = (int)t->ndevs++;
+    unsigned n = atomic_load_explicit(&t->ndevs, memory_order_relaxed);
+    if (idx < 0 && n < FS_MAX_DEVS) {
+        t->dev_fd[n] = dfd;
+        t->devs[n] = dev;
+        atomic_store_explicit(&t->ndevs, n + 1, memory_order_release);
+        idx = (int)n;
         dfd = -1;
     }
     pthread_mutex_unlock(&t->dev_lock);
@@ -268,7 +269,7 @@ void fs_itable_destroy(struct fs_itable *t, struct fs_itable_stats *left)
         s->buckets = NULL;
         pthread_mutex_destroy(&s->lock);
     }
-    for (unsigned i = 0; i < t->ndevs; i++)
+    for (unsigned i = 0; i < atomic_load(&t->ndevs); i++)
         close(t->dev_fd[i]);
     fs_slab_destroy(&t->ghost_slab);
     pthread_mutex_destroy(&t->dev_lock);
@@ -420,6 +421,23 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
     return 0;
 }
 
+struct fs_inode *fs_inode_ref_open(struct fs_itable *t, const struct stat *st)
+{
+    uint64_t nodeid = nodeid_for(t, st->st_dev, st->st_ino, -1, false);
+    if (nodeid == 0 || nodeid == FS_ROOT_NODEID)
+        return NULL;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+    pthread_mutex_lock(&s->lock);
+    struct fs_inode *n = shard_find(s, h, nodeid);
+    if (n && n->nlookup > 0 && n->fd >= 0)
+        n->nlookup++;
+    else
+        n = NULL;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
 void fs_inode_ref(struct fs_itable *t, struct fs_inode *n)
 {
     uint64_t h;
@@ -554,12 +572,9 @@ void fs_inode_forget(struct fs_itable *t, uint64_t nodeid, uint64_t count)
 static int mount_fd_of(struct fs_itable *t, uint64_t nodeid)
 {
     unsigned idx = (unsigned)(nodeid >> FS_INO_BITS) - 1;
-    int mfd = -1;
-    pthread_mutex_lock(&t->dev_lock);
-    if (idx < t->ndevs)
-        mfd = t->dev_fd[idx];
-    pthread_mutex_unlock(&t->dev_lock);
-    return mfd;
+    if (idx < atomic_load_explicit(&t->ndevs, memory_order_acquire))
+        return t->dev_fd[idx];
+    return -1;
 }
 
 /* n is pinned. Its fd, reopened by handle when it was evicted; -errno
@@ -719,8 +734,8 @@ void fs_itable_paths_moved(struct fs_itable *t)
     atomic_fetch_add_explicit(&t->path_gen, 1, memory_order_acq_rel);
 }
 
-ssize_t fs_inode_path_get(struct fs_itable *t, struct fs_inode *n,
-                          uint64_t gen, char *buf, size_t size)
+ssize_t fs_inode_path_get(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
+                          char *buf, size_t size)
 {
     uint64_t h;
     struct fs_shard *s = shard_of(t, n->nodeid, &h);

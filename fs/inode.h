@@ -18,8 +18,9 @@
  *    the nodeid stays resolvable. Ghosts are capped (ghost_max); past the
  *    cap, forgotten nodes are freed outright. The root never dies.
  *  - Lock order: a shard lock is a leaf, except that it may be taken
- *    before t->dev_lock (nodeid computation) and t->ghost_slab's lock. No two shard locks are ever
- *    held together. No lock is held across a syscall that can block.
+ *    before t->dev_lock (adding a device) and t->ghost_slab's lock. No two
+ * shard locks are ever held together. No lock is held across a syscall that can
+ * block.
  *
  * This file knows nothing of FUSE so it can be unit-tested alone.
  */
@@ -73,19 +74,21 @@ struct fs_shard {
  * shard locks at once). Neither is held across a syscall that can block. */
 struct fs_itable {
     struct fs_shard shards[FS_SHARDS];
-    pthread_mutex_t dev_lock; /* protects devs[], dev_fd[], ndevs */
-    dev_t devs[FS_MAX_DEVS];  /* index → st_dev; index 0 is SOURCE's */
-    int dev_fd[FS_MAX_DEVS];  /* an O_PATH fd on that device, for
-                                 open_by_handle_at(); owned */
-    unsigned ndevs;
+    /* Devices are append-only: dev_lock serialises writers; readers load
+     * ndevs (acquire) and read the entries below it without a lock. */
+    pthread_mutex_t dev_lock;
+    dev_t devs[FS_MAX_DEVS]; /* index → st_dev; index 0 is SOURCE's */
+    int dev_fd[FS_MAX_DEVS]; /* an O_PATH fd on that device, for
+                                open_by_handle_at(); owned */
+    _Atomic unsigned ndevs;
     struct fs_inode *root;
-    size_t ghost_max;              /* 0: forget frees at once */
-    size_t fd_budget;              /* most node fds kept open (0: no limit) */
-    _Atomic size_t open_fds;       /* node fds open now, root excluded */
-    _Atomic unsigned evict_cursor; /* next shard the evictor scans */
-    atomic_flag evicting;          /* one evictor at a time */
-    _Atomic size_t live, ghosts;   /* counts, for stats and the exit check */
-    _Atomic uint64_t path_gen;     /* bumped when names move (rename) */
+    size_t ghost_max;               /* 0: forget frees at once */
+    size_t fd_budget;               /* most node fds kept open (0: no limit) */
+    _Atomic size_t open_fds;        /* node fds open now, root excluded */
+    _Atomic unsigned evict_cursor;  /* next shard the evictor scans */
+    atomic_flag evicting;           /* one evictor at a time */
+    _Atomic size_t live, ghosts;    /* counts, for stats and the exit check */
+    _Atomic uint64_t path_gen;      /* bumped when names move (rename) */
     _Atomic size_t freed_untrimmed; /* nodes freed since the last trim */
     struct fs_slab ghost_slab;      /* where ghosts are packed */
 };
@@ -124,6 +127,12 @@ void fs_itable_set_fd_budget(struct fs_itable *t, size_t budget);
 int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
                      struct fs_inode **out);
 
+/* The lookup fast path: when the live node for st's (dev, ino) holds its
+ * fd, that fd keeps the very inode st describes alive, so the node is that
+ * object: take one more kernel reference and return it. NULL (and no
+ * reference) when unknown, forgotten or evicted: publish a fresh fd then. */
+struct fs_inode *fs_inode_ref_open(struct fs_itable *t, const struct stat *st);
+
 /* Take one more kernel reference on a node the caller has pinned (lookup
  * of "."); revives it if a FORGET took its last one meanwhile. */
 void fs_inode_ref(struct fs_itable *t, struct fs_inode *n);
@@ -151,8 +160,8 @@ void fs_itable_paths_moved(struct fs_itable *t);
 /* Copy n's path cached in generation gen into buf (NUL-terminated) and
  * return its length; -1 when there is none, it is stale, or it does not
  * fit. */
-ssize_t fs_inode_path_get(struct fs_itable *t, struct fs_inode *n,
-                          uint64_t gen, char *buf, size_t size);
+ssize_t fs_inode_path_get(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
+                          char *buf, size_t size);
 
 /* Cache path[0, len) as n's path in generation gen (best effort: silently
  * skipped when out of memory). */

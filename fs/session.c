@@ -188,6 +188,11 @@ int fs_mount_setup(struct fs_mount *m, const struct fs_options *o,
             goto out_session;
         }
         m->signals = true;
+        /* SIGHUP reloads the rules (services.c installs that handler once
+         * the control server runs). libfuse's would end the session: a
+         * SIGHUP arriving between the mount and that point took the mount
+         * down (seen under load in integration.lifecycle). */
+        signal(SIGHUP, SIG_IGN);
     }
     if (fuse_session_mount(m->se, m->mountpoint) < 0) {
         fprintf(stderr, "snagfs: cannot mount on '%s'\n", mountpoint);

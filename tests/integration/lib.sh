@@ -389,21 +389,27 @@ _sn_unmount_index() {
 }
 
 # _sn_drain MNT: write MNT's dirty pages back, drop unused dentries and
-# inodes, then wait (at most 5 s) until
-# MNT's daemon has processed the FORGETs: its count of open fds stays put
-# for 0.6 s.
+# inodes, then wait (at most 15 s) until MNT's daemon has processed the
+# FORGETs: drop_caches is repeated every 0.2 s until the daemon's count of
+# open fds has stayed put for five rounds (1 s). One drop and a short wait
+# was not enough under load (other tests running): the FORGET reached the
+# daemon after the wait and a clean exit was reported as a leaked inode.
 _sn_drain() {
-	local i pid="" n prev=-1 stable=0 deadline=$((SECONDS + 5))
+	local i pid="" n prev=-1 quiet=0 deadline=$((SECONDS + 15))
 	for i in "${!_SN_MNTS[@]}"; do [ "${_SN_MNTS[$i]}" = "$1" ] && pid=${_SN_PIDS[$i]}; done
 	# Dirty pages pin an inode (writeback cache: a killed writer leaves
 	# some), so write this mount's back first; syncfs of this mount only.
 	timeout -k 2 15 sync -f "$1" 2>/dev/null
-	timeout 20 sh -c 'echo 2 >/proc/sys/vm/drop_caches' 2>/dev/null
-	[ -n "$pid" ] || { sleep 0.5; return; }
-	while [ $SECONDS -lt $deadline ] && [ $stable -lt 3 ]; do
+	if [ -z "$pid" ]; then
+		timeout 20 sh -c 'echo 2 >/proc/sys/vm/drop_caches' 2>/dev/null
+		sleep 0.5
+		return
+	fi
+	while [ $SECONDS -lt $deadline ] && [ $quiet -lt 5 ]; do
+		timeout 20 sh -c 'echo 2 >/proc/sys/vm/drop_caches' 2>/dev/null
 		sleep 0.2
 		n=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
-		if [ "$n" = "$prev" ]; then stable=$((stable + 1)); else stable=0; prev=$n; fi
+		if [ "$n" = "$prev" ]; then quiet=$((quiet + 1)); else quiet=0; prev=$n; fi
 	done
 }
 
