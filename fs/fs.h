@@ -102,8 +102,10 @@ static inline struct fs_inode *fs_node(fuse_req_t req, fuse_ino_t ino)
 }
 
 /* Fill e for the object behind a fresh O_PATH fd: publish it in the table
- * (taking fd) and set timeouts. Returns 0 or -errno. */
-int fs_entry_from_fd(struct fs_ctx *fs, int fd, struct fuse_entry_param *e);
+ * (taking fd) and set timeouts; *out (may be NULL) gets the node. Returns 0
+ * or -errno. */
+int fs_entry_from_fd(struct fs_ctx *fs, int fd, struct fuse_entry_param *e,
+                     struct fs_inode **out);
 
 /* Look up name in parent: one more kernel reference on success. */
 int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -751,9 +752,35 @@ ssize_t fs_inode_path_get(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
     return len;
 }
 
+void fs_inode_path_inherit(struct fs_itable *t, struct fs_inode *parent,
+                           struct fs_inode *child, const char *name)
+{
+    if (!atomic_load_explicit(&t->paths_wanted, memory_order_relaxed) ||
+        child->root)
+        return;
+    uint64_t gen = fs_itable_path_gen(t);
+    char buf[PATH_MAX];
+    if (fs_inode_path_get(t, child, gen, buf, sizeof(buf)) >= 0)
+        return; /* a hard link keeps the name it was first reached by */
+    ssize_t len = 0;
+    if (!parent->root) {
+        len = fs_inode_path_get(t, parent, gen, buf, sizeof(buf));
+        if (len < 0)
+            return;
+    }
+    size_t nl = strlen(name);
+    if ((size_t)len + 1 + nl >= sizeof(buf))
+        return;
+    buf[len] = '/';
+    memcpy(buf + len + 1, name, nl + 1);
+    fs_inode_path_set(t, child, gen, buf, (size_t)len + 1 + nl);
+}
+
 void fs_inode_path_set(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
                        const char *path, size_t len)
 {
+    if (!atomic_load_explicit(&t->paths_wanted, memory_order_relaxed))
+        atomic_store_explicit(&t->paths_wanted, true, memory_order_relaxed);
     struct fs_node_path *p = malloc(sizeof(*p) + len + 1);
     if (!p)
         return;

@@ -89,6 +89,7 @@ struct fs_itable {
     atomic_flag evicting;           /* one evictor at a time */
     _Atomic size_t live, ghosts;    /* counts, for stats and the exit check */
     _Atomic uint64_t path_gen;      /* bumped when names move (rename) */
+    _Atomic bool paths_wanted;      /* a path was ever cached: rules use them */
     _Atomic size_t freed_untrimmed; /* nodes freed since the last trim */
     struct fs_slab ghost_slab;      /* where ghosts are packed */
 };
@@ -167,6 +168,14 @@ ssize_t fs_inode_path_get(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
  * skipped when out of memory). */
 void fs_inode_path_set(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
                        const char *path, size_t len);
+
+/* Once paths are in use (some path was cached), give child, just looked
+ * up as name in parent, the path parent's cached one implies, unless it
+ * has one for this generation: a new node would otherwise cost a readlink
+ * of /proc/self/fd/N on its first request a path rule looks at. Cheap
+ * no-op while no path rule ever asked. */
+void fs_inode_path_inherit(struct fs_itable *t, struct fs_inode *parent,
+                           struct fs_inode *child, const char *name);
 
 /* The nodeid (dev, ino) has or would have; 0 when it cannot have one. */
 uint64_t fs_itable_nodeid(struct fs_itable *t, dev_t dev, ino_t ino);

@@ -24,7 +24,8 @@ void fs_proc_path(char buf[64], int fd)
     snprintf(buf, 64, "/proc/self/fd/%d", fd);
 }
 
-int fs_entry_from_fd(struct fs_ctx *fs, int fd, struct fuse_entry_param *e)
+int fs_entry_from_fd(struct fs_ctx *fs, int fd, struct fuse_entry_param *e,
+                     struct fs_inode **out)
 {
     struct fs_inode *n;
     memset(e, 0, sizeof(*e));
@@ -36,6 +37,8 @@ int fs_entry_from_fd(struct fs_ctx *fs, int fd, struct fuse_entry_param *e)
     int rc = fs_inode_publish(&fs->itable, fd, &e->attr, &n);
     if (rc < 0)
         return rc;
+    if (out)
+        *out = n;
     e->ino = n->nodeid;
     e->generation = 0;
     e->attr_timeout = fs->timeout;
@@ -74,12 +77,19 @@ int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
         e->ino = n->nodeid;
         e->attr_timeout = fs->timeout;
         e->entry_timeout = fs->timeout;
-        return 0;
+    } else {
+        int fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            return -errno;
+        int rc = fs_entry_from_fd(fs, fd, e, &n);
+        if (rc < 0)
+            return rc;
     }
-    int fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    return fs_entry_from_fd(fs, fd, e);
+    /* n holds a kernel reference now, so it stays valid here. ".." (an
+     * export's parent lookup) names no path below parent. */
+    if (strcmp(name, "..") != 0)
+        fs_inode_path_inherit(&fs->itable, parent, n, name);
+    return 0;
 }
 
 void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
