@@ -124,6 +124,10 @@ static void render_prometheus(struct ctl_server *s, struct ctl_buf *t,
          offsetof(struct ctl_op_stats, errors)},
         {"snagfs_op_faults_total", "FUSE requests a fault was injected into.",
          offsetof(struct ctl_op_stats, faults)},
+        {"snagfs_op_ruled_out_total",
+         "FUSE requests passed without asking the rule engine (a rule-out "
+         "mark said no rule could match).",
+         offsetof(struct ctl_op_stats, ruled_out)},
     };
     for (size_t m = 0; m < sizeof(op_metric) / sizeof(op_metric[0]); m++) {
         ctl_buf_printf(t, "# HELP %s %s\n# TYPE %s counter\n",
@@ -275,10 +279,11 @@ static void render_json(struct ctl_buf *b, const struct ctl_stats_snapshot *ss,
         ctl_buf_printf(
             b,
             "%s{\"op\":\"%s\",\"requests\":%llu,\"errors\":%llu,"
-            "\"faults\":%llu,\"latency_sum_ns\":%llu,"
+            "\"faults\":%llu,\"ruled_out\":%llu,\"latency_sum_ns\":%llu,"
             "\"buckets\":[",
             op ? "," : "", ctl_op_name(op), (unsigned long long)o->requests,
             (unsigned long long)o->errors, (unsigned long long)o->faults,
+            (unsigned long long)o->ruled_out,
             (unsigned long long)o->latency_sum_ns);
         for (unsigned i = 0; i < CTL_LAT_NBUCKETS; i++)
             ctl_buf_printf(b, "%s%llu", i ? "," : "",

@@ -22,6 +22,7 @@ struct op_counters {
     alignas(64) _Atomic uint64_t requests;
     _Atomic uint64_t errors;
     _Atomic uint64_t faults;
+    _Atomic uint64_t ruled_out;
     _Atomic uint64_t latency_sum_ns;
     _Atomic uint64_t buckets[CTL_LAT_NBUCKETS];
 };
@@ -137,6 +138,13 @@ void ctl_stats_fault(struct ctl_stats *st, enum inj_op op)
         atomic_fetch_add_explicit(&st->op[op].faults, 1, memory_order_relaxed);
 }
 
+void ctl_stats_ruled_out(struct ctl_stats *st, enum inj_op op)
+{
+    if (st && (unsigned)op < INJ_OP_COUNT)
+        atomic_fetch_add_explicit(&st->op[op].ruled_out, 1,
+                                  memory_order_relaxed);
+}
+
 void ctl_stats_snapshot(const struct ctl_stats *st,
                         struct ctl_stats_snapshot *out)
 {
@@ -151,6 +159,8 @@ void ctl_stats_snapshot(const struct ctl_stats *st,
         o->requests = atomic_load_explicit(&c->requests, memory_order_relaxed);
         o->errors = atomic_load_explicit(&c->errors, memory_order_relaxed);
         o->faults = atomic_load_explicit(&c->faults, memory_order_relaxed);
+        o->ruled_out =
+            atomic_load_explicit(&c->ruled_out, memory_order_relaxed);
         o->latency_sum_ns =
             atomic_load_explicit(&c->latency_sum_ns, memory_order_relaxed);
         for (unsigned b = 0; b < CTL_LAT_NBUCKETS; b++)

@@ -35,8 +35,10 @@ struct ctl_stats;
 /* Plain snapshot of one op. buckets[] are per bucket, not cumulative. */
 struct ctl_op_stats {
     uint64_t requests;
-    uint64_t errors; /* replies with a nonzero errno */
-    uint64_t faults; /* requests a rule (or a replay) injected into */
+    uint64_t errors;    /* replies with a nonzero errno */
+    uint64_t faults;    /* requests a rule (or a replay) injected into */
+    uint64_t ruled_out; /* passed without asking the engine: a mark said
+                           no rule could match (fs/inject_seam.c) */
     uint64_t latency_sum_ns;
     uint64_t buckets[CTL_LAT_NBUCKETS];
 };
@@ -67,6 +69,9 @@ void ctl_stats_end(struct ctl_stats *st, enum inj_op op, uint64_t start_ns,
 
 /* Count one injected fault on op (call once per fired verdict). */
 void ctl_stats_fault(struct ctl_stats *st, enum inj_op op);
+
+/* Count one request on op that a rule-out mark let pass unasked. */
+void ctl_stats_ruled_out(struct ctl_stats *st, enum inj_op op);
 
 void ctl_stats_snapshot(const struct ctl_stats *st,
                         struct ctl_stats_snapshot *out);

@@ -48,16 +48,21 @@ static inline int fs_seam_op(fuse_req_t req, enum inj_op op,
                    FS_SEAM_NONE, v);
 }
 
+/* fs_seam() on the node ino, which the handler does not pin: its kept path
+ * is read by id under one lock when a rule asks (pinned only if it has
+ * none yet). */
+int fs_seam_id(fuse_req_t req, enum inj_op op, fuse_ino_t ino, int64_t off,
+               int64_t size, struct inj_verdict *v);
+
 /* fs_seam() for ops that need the node only for the engine (read, write,
- * flush, ...): the node is looked up only when a rule names the op. */
+ * flush, ...): nothing is looked up unless a rule names the op. */
 static inline int fs_seam_ino(fuse_req_t req, enum inj_op op, fuse_ino_t ino,
                               int64_t off, int64_t size, struct inj_verdict *v)
 {
     v->actions = 0;
     if (!fs_seam_wanted(fs_ctx_of(req), op))
         return 0;
-    return fs_seam(req, op, fs_node(req, ino), NULL, off, size, FS_SEAM_NONE,
-                   v);
+    return fs_seam_id(req, op, ino, off, size, v);
 }
 
 /* Report success without doing the work. */

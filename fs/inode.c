@@ -722,6 +722,9 @@ out_free:
 struct fs_node_path {
     uint64_t gen;
     size_t len;
+    /* Ops no rule of rule-set generation rules_gen can match, on this
+     * path (out_self) or on any name in it (out_dir): inj_op bits. */
+    uint64_t rules_gen, out_self, out_dir;
     char text[];
 };
 
@@ -750,6 +753,63 @@ ssize_t fs_inode_path_get(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
     }
     pthread_mutex_unlock(&s->lock);
     return len;
+}
+
+/* Caller holds s->lock: nodeid's kept path of generation gen, or NULL. */
+static struct fs_node_path *kept_path(struct fs_shard *s, uint64_t h,
+                                      uint64_t nodeid, uint64_t gen)
+{
+    struct fs_inode *n = shard_find(s, h, nodeid);
+    struct fs_node_path *p = n && n->nlookup > 0 ? n->path : NULL;
+    return p && p->gen == gen ? p : NULL;
+}
+
+ssize_t fs_itable_path_probe(struct fs_itable *t, uint64_t nodeid,
+                             uint64_t pgen, uint64_t rgen, uint64_t op_bit,
+                             bool dir, char *buf, size_t size)
+{
+    if (nodeid == FS_ROOT_NODEID)
+        return -1;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+    ssize_t len = -1;
+    pthread_mutex_lock(&s->lock);
+    const struct fs_node_path *p = kept_path(s, h, nodeid, pgen);
+    if (p && p->rules_gen == rgen &&
+        ((dir ? p->out_dir : p->out_self) & op_bit))
+        len = FS_PATH_RULED_OUT;
+    else if (p && p->len < size) {
+        memcpy(buf, p->text, p->len + 1);
+        len = (ssize_t)p->len;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return len;
+}
+
+ssize_t fs_itable_path_by_id(struct fs_itable *t, uint64_t nodeid, uint64_t gen,
+                             char *buf, size_t size)
+{
+    return fs_itable_path_probe(t, nodeid, gen, UINT64_MAX, 0, false, buf,
+                                size);
+}
+
+void fs_itable_path_rule_out(struct fs_itable *t, uint64_t nodeid,
+                             uint64_t pgen, uint64_t rgen, uint64_t op_bit,
+                             bool dir)
+{
+    if (nodeid == FS_ROOT_NODEID)
+        return;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+    pthread_mutex_lock(&s->lock);
+    struct fs_node_path *p = kept_path(s, h, nodeid, pgen);
+    if (p && p->rules_gen != rgen) {
+        p->rules_gen = rgen;
+        p->out_self = p->out_dir = 0;
+    }
+    if (p)
+        *(dir ? &p->out_dir : &p->out_self) |= op_bit;
+    pthread_mutex_unlock(&s->lock);
 }
 
 void fs_inode_path_inherit(struct fs_itable *t, struct fs_inode *parent,
@@ -786,6 +846,8 @@ void fs_inode_path_set(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
         return;
     p->gen = gen;
     p->len = len;
+    p->rules_gen = UINT64_MAX; /* no marks */
+    p->out_self = p->out_dir = 0;
     memcpy(p->text, path, len);
     p->text[len] = '\0';
 

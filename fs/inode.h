@@ -164,6 +164,28 @@ void fs_itable_paths_moved(struct fs_itable *t);
 ssize_t fs_inode_path_get(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
                           char *buf, size_t size);
 
+/* fs_inode_path_get() for the live node nodeid, found and read under one
+ * lock, without pinning it (the root has no kept path): -1 on a miss. */
+ssize_t fs_itable_path_by_id(struct fs_itable *t, uint64_t nodeid, uint64_t gen,
+                             char *buf, size_t size);
+
+/* Rule-out marks: a kept path also records, per rule-set generation, the
+ * ops (bits op_bit, the engine's inj_op_bit()) that no rule can match on
+ * the node itself or, for a directory, on any name in it (the engine says
+ * so: INJ_RULED_OUT_PATH, _DIR), so a request on it need not ask the
+ * engine again. A rename (new path generation) or a new rule set drops
+ * them. fs_itable_path_probe(): FS_PATH_RULED_OUT when op_bit is marked
+ * for rgen (dir: for names in the node), else fs_itable_path_by_id(). */
+#define FS_PATH_RULED_OUT (-2)
+ssize_t fs_itable_path_probe(struct fs_itable *t, uint64_t nodeid,
+                             uint64_t pgen, uint64_t rgen, uint64_t op_bit,
+                             bool dir, char *buf, size_t size);
+/* Mark op_bit out for rgen on nodeid's kept path of generation pgen (no-op
+ * when it has none). */
+void fs_itable_path_rule_out(struct fs_itable *t, uint64_t nodeid,
+                             uint64_t pgen, uint64_t rgen, uint64_t op_bit,
+                             bool dir);
+
 /* Cache path[0, len) as n's path in generation gen (best effort: silently
  * skipped when out of memory). */
 void fs_inode_path_set(struct fs_itable *t, struct fs_inode *n, uint64_t gen,

@@ -276,7 +276,13 @@ int fs_services_start(struct fs_services *sv, struct fs_mount *m, bool sighup)
     fs_self_register_thread(m->fs.opt->single_thread ? FS_ROLE_WORKER
                                                      : FS_ROLE_MAIN);
 
-    int rc = fs_reactor_start(0, &sv->reactor);
+    /* SNAGFS_REACTOR=timer: the timer-thread backend. Under valgrind an
+     * io_uring wait blocks every thread (it does not know the syscall
+     * blocks), so profiling the daemon needs this. */
+    const char *backend = getenv("SNAGFS_REACTOR");
+    unsigned flags =
+        backend && strcmp(backend, "timer") == 0 ? FS_REACTOR_NO_URING : 0;
+    int rc = fs_reactor_start(flags, &sv->reactor);
     if (rc < 0) {
         fprintf(stderr, "snagfs: reactor: %s\n", strerror(-rc));
         return rc;

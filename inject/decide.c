@@ -202,10 +202,15 @@ bool inj_decide(struct inj_engine *e, const struct inj_request *rq,
     set = atomic_load(&e->cur);
     if (set && (set->op_mask & inj_op_bit(rq->op))) {
         struct inj_lazy lz = {.rq = rq};
+        unsigned out = 0;
 
-        r = inj_index_first_match(set, &lz);
+        r = inj_index_first_match(set, &lz, &out);
         if (r)
             fired = rule_decide(e, set, r, rq, v);
+        if (!r) {
+            v->ruled_out = out;
+            v->generation = set->generation;
+        }
     }
     inj_engine_read_unlock(e, idx);
     return fired;

@@ -1,4 +1,5 @@
-/* inject/engine.h — the rule engine: match a request, run its triggers, return a verdict.
+/* inject/engine.h — the rule engine: match a request, run its triggers, return
+ * a verdict.
  *
  * Invariants:
  *  - A rule set is immutable once published; inj_engine_replace() swaps in a
@@ -35,25 +36,38 @@ struct inj_request {
     bool has_offset, has_size, has_flags;
     uint64_t offset, size; /* size: bytes asked to read or write */
     uint32_t open_flags;   /* for open/create/opendir */
+    /* The path's last component is a name in a directory (lookup, create,
+     * unlink...): ask for INJ_RULED_OUT_DIR (see inj_verdict). */
+    bool name_in_dir;
     const char *(*get_path)(void *ctx); /* "/a/b", relative to the mount root */
     const char *(*get_comm)(void *ctx);
     void *ctx;
 };
 
+/* inj_verdict.ruled_out: what the rule set that decided (v->generation)
+ * can never match, whatever the request's other fields (pid, size...),
+ * so fs/ may skip asking again until the rule set or the path changes.
+ * Known only when the op's rules are indexed (index.c); 0 otherwise. */
+#define INJ_RULED_OUT_PATH 0x1u /* no rule of this op matches this path */
+#define INJ_RULED_OUT_DIR                                                      \
+    0x2u /* nor any other name in the same directory                           \
+            (asked for with rq->name_in_dir) */
+
 /* The engine's answer. actions == 0 means pass: do the real work untouched.
  * Plain data: it holds no reference into the rule set. */
 struct inj_verdict {
-    unsigned actions;    /* mask of enum inj_action */
-    int err;             /* positive errno when INJ_ACT_ERROR */
-    uint64_t delay_ns;   /* drawn from the rule's range when INJ_ACT_DELAY */
-    uint64_t short_len;  /* bytes to transfer when INJ_ACT_SHORT (< size) */
+    unsigned actions;   /* mask of enum inj_action */
+    int err;            /* positive errno when INJ_ACT_ERROR */
+    uint64_t delay_ns;  /* drawn from the rule's range when INJ_ACT_DELAY */
+    uint64_t short_len; /* bytes to transfer when INJ_ACT_SHORT (< size) */
     enum inj_corrupt corrupt;
     enum inj_selfio selfio; /* when INJ_ACT_SELFIO */
     uint64_t selfio_size;   /* selfio=write: bytes (default applied) */
-    uint64_t hang_ns;    /* bound on a hang (for=), 0 = until released */
-    uint64_t stream;     /* seeds inj_corrupt_apply() for this hit */
-    uint64_t match_no;   /* this rule's match number, from 1 */
-    uint64_t generation; /* rule-set generation that decided */
+    uint64_t hang_ns;       /* bound on a hang (for=), 0 = until released */
+    uint64_t stream;        /* seeds inj_corrupt_apply() for this hit */
+    uint64_t match_no;      /* this rule's match number, from 1 */
+    uint64_t generation;    /* rule-set generation that decided */
+    unsigned ruled_out;     /* INJ_RULED_OUT_*, when nothing fired */
     char rule_id[INJ_ID_MAX];
 };
 
@@ -99,7 +113,9 @@ uint64_t inj_engine_generation(const struct inj_engine *e);
 bool inj_engine_wants(const struct inj_engine *e, enum inj_op op);
 
 /* Decide the fate of one request. Returns true and fills *v when a rule
- * fired; false (and v->actions == 0) when the request passes. Lock-free. */
+ * fired; false (and v->actions == 0) when the request passes, with
+ * v->ruled_out and v->generation telling what need not be asked again.
+ * Lock-free. */
 bool inj_decide(struct inj_engine *e, const struct inj_request *rq,
                 struct inj_verdict *v);
 

@@ -23,8 +23,9 @@
 #include "engine.h"
 #include "glob.h"
 
-#define INJ_WINDOW_UNOPENED UINT64_MAX /* window_start before the first fire   \
-                                        */
+#define INJ_WINDOW_UNOPENED                                                    \
+    UINT64_MAX /* window_start before the first fire                           \
+                */
 
 struct inj_rule {
     struct inj_rule_spec spec; /* deep copy; id always set */
@@ -70,6 +71,17 @@ struct inj_op_index {
     uint32_t mask;
     unsigned max_depth;            /* deepest DIR key */
     uint32_t head_lens, tail_lens; /* bit L - 1: a HEAD/TAIL key of L chars */
+    /* The proper prefixes ("/c1", "/c1/c2"...) of the DIR bucket keys, for
+     * INJ_RULED_OUT_DIR: a directory that is one has names that may hit a
+     * deeper key. Open addressing, pmask + 1 slots; NULL when none. */
+    struct inj_prefix *prefixes;
+    uint32_t pmask;
+};
+
+struct inj_prefix {
+    uint64_t hash;   /* key_hash(INJ_KEY_DIR) of the prefix text */
+    const char *key; /* a bucket key that starts with it; NULL: free slot */
+    size_t len;      /* the prefix is key[0, len) */
 };
 
 struct inj_set {
@@ -119,11 +131,13 @@ const char *inj_lazy_comm(struct inj_lazy *lz);
 bool inj_rule_filters_pass(const struct inj_rule *r, struct inj_lazy *lz);
 
 /* index.c: build set->idx from set->rules (0 or -ENOMEM); free it; find the
- * first rule (priority order) naming rq->op whose filters pass, or NULL. */
+ * first rule (priority order) naming rq->op whose filters pass, or NULL,
+ * with *ruled_out set as inj_verdict.ruled_out describes. */
 int inj_index_build(struct inj_set *s, unsigned min_bucketed);
 void inj_index_free(struct inj_set *s);
 struct inj_rule *inj_index_first_match(const struct inj_set *s,
-                                       struct inj_lazy *lz);
+                                       struct inj_lazy *lz,
+                                       unsigned *ruled_out);
 
 /* Rules whose path glob has a key are bucketed only when at least this many
  * name one op: below it, the linear scan (which fetches the path only if the

@@ -274,6 +274,76 @@ static void buckets_fill(struct inj_op_index *ix, const struct key (*keys)[3],
     *pool = cursor;
 }
 
+/* The prefix-table slot for [s, s + len) with hash h: its own, or a free
+ * one to put it in. */
+static struct inj_prefix *prefix_slot(struct inj_op_index *ix, uint64_t h,
+                                      const char *s, size_t len)
+{
+    for (uint32_t i = (uint32_t)h & ix->pmask;; i = (i + 1) & ix->pmask) {
+        struct inj_prefix *p = &ix->prefixes[i];
+
+        if (!p->key ||
+            (p->hash == h && p->len == len && memcmp(p->key, s, len) == 0))
+            return p;
+    }
+}
+
+/* Fill ix->prefixes with every proper prefix of the DIR bucket keys. */
+static int prefixes_build(struct inj_op_index *ix)
+{
+    uint32_t n = 0, slots = 1;
+
+    for (uint32_t i = 0; i <= ix->mask; i++) {
+        const struct inj_bucket *b = &ix->buckets[i];
+
+        if (b->key && b->kind == INJ_KEY_DIR)
+            for (size_t j = 1; j < b->key_len; j++)
+                n += b->key[j] == '/';
+    }
+    if (!n)
+        return 0;
+    while (slots < 2 * n)
+        slots <<= 1;
+    ix->prefixes = calloc(slots, sizeof(*ix->prefixes));
+    if (!ix->prefixes)
+        return -ENOMEM;
+    ix->pmask = slots - 1;
+    for (uint32_t i = 0; i <= ix->mask; i++) {
+        const struct inj_bucket *b = &ix->buckets[i];
+
+        if (!b->key || b->kind != INJ_KEY_DIR)
+            continue;
+        for (size_t j = 1; j < b->key_len; j++) {
+            if (b->key[j] != '/')
+                continue;
+            uint64_t h = key_hash(INJ_KEY_DIR, b->key, j);
+            struct inj_prefix *p = prefix_slot(ix, h, b->key, j);
+
+            p->hash = h;
+            p->key = b->key;
+            p->len = j;
+        }
+    }
+    return 0;
+}
+
+/* Is the request path's [path, end) (its first components) a proper prefix
+ * of some DIR key? */
+static bool prefix_has(const struct inj_op_index *ix, uint64_t hash,
+                       const char *path, const char *end)
+{
+    if (!ix->prefixes)
+        return false;
+    for (uint32_t i = (uint32_t)hash & ix->pmask;; i = (i + 1) & ix->pmask) {
+        const struct inj_prefix *p = &ix->prefixes[i];
+
+        if (!p->key)
+            return false;
+        if (p->hash == hash && prefix_equal(p->key, p->len, path, end))
+            return true;
+    }
+}
+
 /* Give ix an empty table for n keys, at most half full. */
 static int table_alloc(struct inj_op_index *ix, uint32_t n)
 {
@@ -332,6 +402,8 @@ static int op_index_build(struct inj_set *s, struct inj_op_index *ix,
         rc = table_alloc(ix, nb); /* one key per bucketed rule at most */
     if (!rc)
         buckets_fill(ix, keys, pool);
+    if (!rc)
+        rc = prefixes_build(ix);
 out_free:
     free(keys);
     return rc;
@@ -372,8 +444,10 @@ int inj_index_build(struct inj_set *s, unsigned min_bucketed)
 
 void inj_index_free(struct inj_set *s)
 {
-    for (int op = 0; op < INJ_OP_COUNT; op++)
+    for (int op = 0; op < INJ_OP_COUNT; op++) {
         free(s->idx[op].buckets);
+        free(s->idx[op].prefixes);
+    }
     free(s->pool);
 }
 
@@ -414,28 +488,66 @@ static const char *skip_slashes(const char *s)
     return s;
 }
 
+/* What a walk over the request path's first components saw. */
+struct dir_walk {
+    unsigned hits;  /* DIR buckets added */
+    unsigned depth; /* components walked (at most max_depth) */
+    bool whole;     /* the walk reached the path's end */
+    uint64_t hash[INJ_INDEX_MAX_DEPTH]; /* of the first d + 1 components */
+    const char *end[INJ_INDEX_MAX_DEPTH];
+};
+
 /* Add the buckets of the DIR keys path starts with (at most max_depth). */
 static void dir_candidates(const struct inj_op_index *ix, const char *path,
-                           struct merge *mg)
+                           struct merge *mg, struct dir_walk *w)
 {
     const char *p = path, *slash = "/";
     uint64_t h = key_seed(INJ_KEY_DIR);
 
+    w->hits = w->depth = 0;
+    w->whole = false;
     for (unsigned d = 0; d < ix->max_depth; d++) {
         const char *e;
         const struct inj_bucket *b;
 
         p = skip_slashes(p);
-        if (!*p)
-            break;
+        if (!*p) {
+            w->whole = true;
+            return;
+        }
         for (e = p; *e && *e != '/'; e++)
             ;
         h = fnv(fnv(h, slash, slash + 1), p, e);
+        w->hash[d] = h;
+        w->end[d] = e;
+        w->depth = d + 1;
         b = dir_lookup(ix, h, path, e);
-        if (b)
+        if (b) {
             merge_add(mg, b->rules, b->n);
+            w->hits++;
+        }
         p = e;
     }
+    w->whole = !*skip_slashes(p);
+}
+
+/* INJ_RULED_OUT_DIR for a request on a name in a directory: no rule of the
+ * op can match any name there. Only DIR keys may be in play (a HEAD or
+ * TAIL key, or a rule with none, can match any name), none may have matched
+ * (the walk covers every prefix of the directory, and this name), and the
+ * directory must not be a proper prefix of a key (another name could
+ * complete it). A directory at least max_depth deep is no key's prefix;
+ * the root is every key's. */
+static bool dir_ruled_out(const struct inj_op_index *ix, const char *path,
+                          const struct dir_walk *w)
+{
+    if (ix->n_root || ix->head_lens || ix->tail_lens || w->hits)
+        return false;
+    if (!w->whole)
+        return true; /* the name is beyond max_depth: no key reaches it */
+    if (w->depth < 2)
+        return false; /* the directory is the root */
+    return !prefix_has(ix, w->hash[w->depth - 2], path, w->end[w->depth - 2]);
 }
 
 /* Add the buckets of the keys of kind (HEAD or TAIL) that the request
@@ -485,18 +597,25 @@ static void name_candidates(const struct inj_op_index *ix, const char *path,
 /* First match among the candidates the index leaves for the request. */
 static struct inj_rule *indexed_first_match(const struct inj_set *s,
                                             const struct inj_op_index *ix,
-                                            struct inj_lazy *lz)
+                                            struct inj_lazy *lz,
+                                            unsigned *ruled_out)
 {
     const char *path = inj_lazy_path(lz);
     struct merge mg; /* only [0, m) is ever read: no need to clear it */
+    struct dir_walk w;
     uint32_t i;
 
     mg.m = 0;
     merge_add(&mg, ix->root, ix->n_root);
     if (path) { /* no path: no glob matches, so no bucketed rule can */
-        dir_candidates(ix, path, &mg);
+        dir_candidates(ix, path, &mg, &w);
         if (ix->head_lens || ix->tail_lens)
             name_candidates(ix, path, &mg);
+        /* nothing to try: so it stays while the set and the path do */
+        if (mg.m == 1 && !ix->n_root)
+            *ruled_out |= INJ_RULED_OUT_PATH;
+        if (lz->rq->name_in_dir && dir_ruled_out(ix, path, &w))
+            *ruled_out |= INJ_RULED_OUT_DIR;
     }
     /* the merge yields rules in priority order: first match wins */
     while ((i = merge_next(&mg)) != UINT32_MAX)
@@ -506,12 +625,13 @@ static struct inj_rule *indexed_first_match(const struct inj_set *s,
 }
 
 struct inj_rule *inj_index_first_match(const struct inj_set *s,
-                                       struct inj_lazy *lz)
+                                       struct inj_lazy *lz, unsigned *ruled_out)
 {
     const struct inj_op_index *ix = &s->idx[lz->rq->op];
 
+    *ruled_out = 0;
     if (ix->buckets)
-        return indexed_first_match(s, ix, lz);
+        return indexed_first_match(s, ix, lz, ruled_out);
     for (uint32_t i = 0; i < ix->n; i++)
         if (inj_rule_filters_pass(s->rules[ix->all[i]], lz))
             return s->rules[ix->all[i]];

@@ -449,6 +449,180 @@ static void test_index_wild_equals_scan(void **state)
     inj_engine_free(lin);
 }
 
+/* Does any rule's glob match path? (the pid filters aside: a mark must
+ * hold whatever the request's other fields) */
+static bool any_glob_matches(const struct inj_rule_spec *specs, int n,
+                             const char *path)
+{
+    for (int i = 0; i < n; i++)
+        if (!specs[i].path_glob || ref_path_match(specs[i].path_glob, path))
+            return true;
+    return false;
+}
+
+/* The ruled-out marks (INJ_RULED_OUT_PATH, _DIR) that fs/ caches per node
+ * are sound: a path marked out is matched by no rule's glob, and no name
+ * in a directory marked out is either: checked against the reference
+ * matcher for every marked request, over directory rules (the idle10k
+ * shape: /nomatch/dN/..., DIR keys of several depths) mixed with names and
+ * wildcards; and the marks are common, or caching would gain nothing. */
+enum { ORULES = 200, OREQ = 20000 };
+
+/* One run of test_index_ruled_out_sound: dir_only keeps every rule's last
+ * component "**" (DIR keys only, so directories can be marked out); else a
+ * quarter of the rules end in generated names and wildcards (HEAD and TAIL
+ * keys: no directory can be). Counts the marks into *n_path and *n_dir. */
+static void ruled_out_run(bool dir_only, unsigned *n_path, unsigned *n_dir,
+                          unsigned *n_req_dir)
+{
+    struct inj_engine *e = inj_engine_new(9);
+    static struct inj_rule_spec specs[ORULES];
+    static char globs[ORULES][160];
+    static const char *const probe_names[] = {"a",       "b",  "db",   "x.wal",
+                                              "t1",      "t2", "d3",   "d17",
+                                              "nomatch", "zz", "q.tmp"};
+    uint64_t rs = dir_only ? 77 : 78;
+
+    *n_path = *n_dir = *n_req_dir = 0;
+    inj_engine_set_index_min(e, 1);
+    for (int i = 0; i < ORULES; i++) {
+        char id[16];
+
+        snprintf(id, sizeof(id), "o%d", i);
+        spec_err(&specs[i], id, W, EIO);
+        if (i % 4 == 3) { /* under a literal first component, or the
+                           * rule would match anywhere: no marks then */
+            char g[120];
+            gen_glob(&rs, g, sizeof(g));
+            snprintf(globs[i], sizeof(globs[i]), "/%s%s%s",
+                     names[lcg(&rs) % NNAMES], strcmp(g, "/") ? g : "",
+                     dir_only ? "/**" : "");
+        } else if (i % 4 == 2) {
+            snprintf(globs[i], sizeof(globs[i]), "/nomatch/d%d%s", i,
+                     dir_only ? "/**" : "");
+        } else {
+            snprintf(globs[i], sizeof(globs[i]), "/nomatch/d%d/**", i);
+        }
+        specs[i].path_glob = globs[i];
+        specs[i].has_pid = true;
+        specs[i].pid = 1; /* requests use pid 0: nothing fires */
+    }
+    assert_int_equal(load_specs(e, specs, ORULES, NULL), 0);
+    for (int i = 0; i < OREQ; i++) {
+        struct inj_verdict v;
+        struct treq t;
+        char path[300];
+
+        switch (lcg(&rs) % 3) {
+        case 0:
+            gen_path(&rs, path, sizeof(path));
+            break;
+        case 1: /* near the rules: /nomatch/dK/... */
+            snprintf(path, sizeof(path), "/nomatch/d%u/%s",
+                     (unsigned)(lcg(&rs) % (ORULES + 20)),
+                     names[lcg(&rs) % NNAMES]);
+            break;
+        default:
+            snprintf(path, sizeof(path), "/%s/%s/%s", names[lcg(&rs) % NNAMES],
+                     names[lcg(&rs) % NNAMES], names[lcg(&rs) % NNAMES]);
+        }
+        treq_init(&t, INJ_OP_WRITE, path);
+        t.rq.name_in_dir = lcg(&rs) % 2;
+        *n_req_dir += t.rq.name_in_dir;
+        assert_false(inj_decide(e, &t.rq, &v));
+        if (v.ruled_out)
+            assert_int_equal(v.generation, inj_engine_generation(e));
+        if (v.ruled_out & INJ_RULED_OUT_PATH) {
+            ++*n_path;
+            if (any_glob_matches(specs, ORULES, path))
+                fail_msg("%s marked out, but a rule matches it", path);
+        }
+        if (!(v.ruled_out & INJ_RULED_OUT_DIR))
+            continue;
+        assert_true(t.rq.name_in_dir);
+        ++*n_dir;
+        int dl = (int)(strrchr(path, '/') - path);
+        for (size_t k = 0;
+             k < sizeof(probe_names) / sizeof(*probe_names) + ORULES + 20;
+             k++) {
+            char sib[600];
+            if (k < sizeof(probe_names) / sizeof(*probe_names))
+                snprintf(sib, sizeof(sib), "%.*s/%s", dl, path, probe_names[k]);
+            else
+                snprintf(sib, sizeof(sib), "%.*s/d%zu", dl, path,
+                         k - sizeof(probe_names) / sizeof(*probe_names));
+            if (any_glob_matches(specs, ORULES, sib))
+                fail_msg("%s: directory marked out, but %s matches", path, sib);
+        }
+    }
+    inj_engine_free(e);
+}
+
+static void test_index_ruled_out_sound(void **state)
+{
+    unsigned n_path, n_dir, n_req_dir;
+
+    (void)state;
+    ruled_out_run(true, &n_path, &n_dir, &n_req_dir);
+    /* the marks must be common for what fs/ caches them for */
+    assert_in_range(n_path, OREQ / 10, OREQ);
+    assert_in_range(n_dir, n_req_dir / 10, n_req_dir);
+    ruled_out_run(false, &n_path, &n_dir, &n_req_dir);
+    assert_in_range(n_path, OREQ / 10, OREQ);
+    assert_int_equal(n_dir, 0); /* HEAD/TAIL keys: any name may match */
+}
+
+/* Exact cases: which directories are marked out for idle10k-like rules. */
+static void test_index_ruled_out_table(void **state)
+{
+    struct inj_engine *e = inj_engine_new(1);
+    struct inj_rule_spec specs[3];
+    static const struct {
+        const char *path;
+        bool name_in_dir;
+        unsigned want;
+    } cases[] = {
+        {"/meta/m1", true, INJ_RULED_OUT_PATH | INJ_RULED_OUT_DIR},
+        {"/meta/m1", false, INJ_RULED_OUT_PATH},
+        {"/m1", true, INJ_RULED_OUT_PATH}, /* the root: "nomatch" is a name */
+        {"/nomatch", true, INJ_RULED_OUT_PATH},   /* the root's name */
+        {"/nomatch/x", true, INJ_RULED_OUT_PATH}, /* /nomatch/d1 is below */
+        {"/nomatch/d1", true, 0},
+        {"/nomatch/d1/f", true, 0},
+        {"/nomatch/d22/f", true, INJ_RULED_OUT_PATH | INJ_RULED_OUT_DIR},
+        {"//nomatch//x", true, INJ_RULED_OUT_PATH}, /* slashes ignored */
+        {"/a/b/c/d/e/f/g/h/i/j", true, INJ_RULED_OUT_PATH | INJ_RULED_OUT_DIR},
+        /* its directory is a key's prefix: /deep/1/2/3/4/5/6/7 */
+        {"/deep/1/2/3/4/5/6/x", true, INJ_RULED_OUT_PATH},
+        {"/deep/1/2/3/4/5/7/x", true, INJ_RULED_OUT_PATH | INJ_RULED_OUT_DIR},
+    };
+
+    (void)state;
+    inj_engine_set_index_min(e, 1);
+    spec_err(&specs[0], "n1", W, EIO);
+    specs[0].path_glob = "/nomatch/d1/**";
+    spec_err(&specs[1], "n2", W, EIO);
+    specs[1].path_glob = "/nomatch/d2/**";
+    spec_err(&specs[2], "deep", W, EIO);
+    specs[2].path_glob = "/deep/1/2/3/4/5/6/7/8/9";
+    assert_int_equal(load_specs(e, specs, 3, NULL), 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct inj_verdict v;
+        struct treq t;
+
+        treq_init(&t, INJ_OP_WRITE, cases[i].path);
+        t.rq.name_in_dir = cases[i].name_in_dir;
+        t.rq.pid = 99;
+        bool fired = inj_decide(e, &t.rq, &v);
+        if (fired)
+            continue; /* a fired rule marks nothing */
+        if (v.ruled_out != cases[i].want)
+            fail_msg("%s (name %d): ruled_out %#x, want %#x", cases[i].path,
+                     cases[i].name_in_dir, v.ruled_out, cases[i].want);
+    }
+    inj_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +631,8 @@ int main(void)
         cmocka_unit_test(test_index_name_order),
         cmocka_unit_test(test_index_name_buckets),
         cmocka_unit_test(test_index_wild_equals_scan),
+        cmocka_unit_test(test_index_ruled_out_sound),
+        cmocka_unit_test(test_index_ruled_out_table),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
