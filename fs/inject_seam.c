@@ -90,7 +90,7 @@ static ssize_t node_path(struct fs_ctx *fs, struct fs_inode *node, char *out)
         return len;
     len = node_path_from_kernel(fs, node, out);
     if (len >= 0)
-        fs_inode_path_set(&fs->itable, node, gen, out, (size_t)len);
+        fs_inode_path_set(&fs->itable, node, gen, out, (size_t)len, 0);
     return len;
 }
 
@@ -116,6 +116,7 @@ static const char *seam_get_path(void *arg)
     if (c->path_done)
         return c->path_ret;
     c->path_done = true;
+    fs_itable_want_paths(&c->fs->itable);
 
     ssize_t len = -1;
     if (!c->node) {
@@ -137,31 +138,44 @@ static const char *seam_get_path(void *arg)
     return c->path_ret;
 }
 
-/* Rule-out marks (fs_itable_path_probe): the node's own, or for a request
- * on a name, its directory's. The marks stand for the engine's verdict, so
- * they are bypassed while a trace is written (every request counts toward
- * the occurrence numbers replay uses) or replayed. */
+/* Rule-out marks (fs_itable_path_probe): the node's own; its directory's
+ * (any name in it: for a request on a name, and for a request on a node
+ * whose kept path was derived from its directory); and for a lookup, the
+ * mark on the node the name leads to. The marks stand for the engine's
+ * verdict, so they are bypassed while a trace is written (every request
+ * counts toward the occurrence numbers replay uses) or replayed. */
 struct seam_marks {
     bool on;
     uint64_t pgen, rgen, op_bit;
+    uint64_t dir; /* the directory whose mark covers the request, or 0 */
 };
 
 /* True when the marks say no rule can match: the request passes. Else
  * primes c with the kept path when there is one. */
-static bool seam_marked_out(struct seam_ctx *c, enum inj_op op,
+static bool seam_marked_out(struct seam_ctx *c, enum inj_op op, uint64_t child,
                             struct seam_marks *m)
 {
     struct fs_ctx *fs = c->fs;
+    struct fs_itable *t = &fs->itable;
     m->on = c->nodeid && fs->engine && !fs->obs.trace && !fs->obs.replay;
     if (!m->on)
         return false;
-    m->pgen = fs_itable_path_gen(&fs->itable);
+    m->pgen = fs_itable_path_gen(t);
     m->rgen = inj_engine_generation(fs->engine);
     m->op_bit = inj_op_bit(op);
+    if (child && fs_itable_name_probe(t, child, c->nodeid, c->name, m->pgen,
+                                      m->rgen, m->op_bit))
+        return true;
+    uint64_t parent;
     ssize_t len =
-        fs_itable_path_probe(&fs->itable, c->nodeid, m->pgen, m->rgen,
-                             m->op_bit, c->name != NULL, c->path, PATH_MAX);
+        fs_itable_path_probe(t, c->nodeid, m->pgen, m->rgen, m->op_bit,
+                             c->name != NULL, c->path, PATH_MAX, &parent);
     if (len == FS_PATH_RULED_OUT)
+        return true;
+    m->dir = c->name ? c->nodeid : parent;
+    if (!c->name && parent &&
+        fs_itable_path_probe(t, parent, m->pgen, m->rgen, m->op_bit, true, NULL,
+                             0, NULL) == FS_PATH_RULED_OUT)
         return true;
     if (len >= 0) {
         c->path_done = true;
@@ -170,14 +184,25 @@ static bool seam_marked_out(struct seam_ctx *c, enum inj_op op,
     return false;
 }
 
-/* After a pass: keep what the engine ruled out, for the next request. */
+/* After a pass: keep what the engine ruled out, for the next request (for
+ * a lookup's own name, through nm: the node is known only after it). */
 static void seam_mark(struct seam_ctx *c, const struct seam_marks *m,
-                      const struct inj_verdict *v)
+                      const struct inj_verdict *v, struct fs_seam_name_mark *nm)
 {
-    unsigned want = c->name ? INJ_RULED_OUT_DIR : INJ_RULED_OUT_PATH;
-    if (m->on && (v->ruled_out & want) && v->generation == m->rgen)
-        fs_itable_path_rule_out(&c->fs->itable, c->nodeid, m->pgen, m->rgen,
-                                m->op_bit, c->name != NULL);
+    if (!m->on || v->generation != m->rgen)
+        return;
+    struct fs_itable *t = &c->fs->itable;
+    if (!c->name && (v->ruled_out & INJ_RULED_OUT_PATH))
+        fs_itable_path_rule_out(t, c->nodeid, m->pgen, m->rgen, m->op_bit,
+                                false);
+    if (m->dir && (v->ruled_out & INJ_RULED_OUT_DIR))
+        fs_itable_path_rule_out(t, m->dir, m->pgen, m->rgen, m->op_bit, true);
+    if (nm && (v->ruled_out & INJ_RULED_OUT_PATH)) {
+        nm->want = true;
+        nm->pgen = m->pgen;
+        nm->rgen = m->rgen;
+        nm->op_bit = m->op_bit;
+    }
 }
 
 static const char *seam_get_comm(void *arg)
@@ -229,11 +254,15 @@ static int seam_apply(struct fs_ctx *fs, struct seam_ctx *c,
     return 0;
 }
 
-/* fs_seam() on node, or (node NULL) on nodeid, which may be 0: no node. */
+/* fs_seam() on node, or (node NULL) on nodeid, which may be 0: no node;
+ * child and nm: see fs_seam_lookup() (0 and NULL for other requests). */
 static int seam_run(fuse_req_t req, enum inj_op op, struct fs_inode *node,
                     uint64_t nodeid, const char *name, int64_t off,
-                    int64_t size, int64_t flags, struct inj_verdict *v)
+                    int64_t size, int64_t flags, uint64_t child,
+                    struct fs_seam_name_mark *nm, struct inj_verdict *v)
 {
+    if (nm)
+        nm->want = false;
     struct fs_ctx *fs = fs_ctx_of(req);
     v->actions = 0;
 #ifdef SNAG_HAVE_INJECT
@@ -257,7 +286,7 @@ static int seam_run(fuse_req_t req, enum inj_op op, struct fs_inode *node,
     if (call && call->self)
         return 0;
     struct seam_marks marks;
-    if (seam_marked_out(&c, op, &marks)) {
+    if (seam_marked_out(&c, op, child, &marks)) {
         ctl_stats_ruled_out(fs->obs.stats, op);
         return 0;
     }
@@ -273,13 +302,13 @@ static int seam_run(fuse_req_t req, enum inj_op op, struct fs_inode *node,
         .offset = off == FS_SEAM_NONE ? 0 : (uint64_t)off,
         .size = size == FS_SEAM_NONE ? 0 : (uint64_t)size,
         .open_flags = flags == FS_SEAM_NONE ? 0 : (uint32_t)flags,
-        .name_in_dir = name != NULL,
+        .name_in_dir = marks.on && marks.dir != 0,
         .get_path = c.nodeid ? seam_get_path : NULL,
         .get_comm = seam_get_comm,
         .ctx = &c,
     };
     if (!ctl_decide(&fs->obs, fs->engine, &rq, c.nodeid, v)) {
-        seam_mark(&c, &marks, v);
+        seam_mark(&c, &marks, v, nm);
         return 0;
     }
     if (v->actions & (INJ_ACT_DELAY | INJ_ACT_HANG))
@@ -287,7 +316,7 @@ static int seam_run(fuse_req_t req, enum inj_op op, struct fs_inode *node,
     return seam_apply(fs, &c, v);
 #else
     (void)req, (void)op, (void)node, (void)nodeid, (void)name, (void)off;
-    (void)size, (void)flags, (void)fs;
+    (void)size, (void)flags, (void)fs, (void)child;
 #endif
     return 0;
 }
@@ -296,13 +325,31 @@ int fs_seam(fuse_req_t req, enum inj_op op, struct fs_inode *node,
             const char *name, int64_t off, int64_t size, int64_t flags,
             struct inj_verdict *v)
 {
-    return seam_run(req, op, node, 0, name, off, size, flags, v);
+    return seam_run(req, op, node, 0, name, off, size, flags, 0, NULL, v);
+}
+
+int fs_seam_lookup(fuse_req_t req, struct fs_inode *parent, const char *name,
+                   uint64_t child, struct inj_verdict *v,
+                   struct fs_seam_name_mark *mark)
+{
+    return seam_run(req, INJ_OP_LOOKUP, parent, 0, name, FS_SEAM_NONE,
+                    FS_SEAM_NONE, FS_SEAM_NONE, child, mark, v);
+}
+
+void fs_seam_lookup_found(fuse_req_t req, const struct fs_seam_name_mark *mark,
+                          struct fs_inode *parent, const char *name,
+                          uint64_t found)
+{
+    if (mark->want)
+        fs_itable_name_rule_out(&fs_ctx_of(req)->itable, found, parent->nodeid,
+                                name, mark->pgen, mark->rgen, mark->op_bit);
 }
 
 int fs_seam_id(fuse_req_t req, enum inj_op op, fuse_ino_t ino, int64_t off,
                int64_t size, struct inj_verdict *v)
 {
-    return seam_run(req, op, NULL, ino, NULL, off, size, FS_SEAM_NONE, v);
+    return seam_run(req, op, NULL, ino, NULL, off, size, FS_SEAM_NONE, 0, NULL,
+                    v);
 }
 
 void fs_seam_corrupt(const struct inj_verdict *v, void *buf, size_t len)

@@ -65,6 +65,25 @@ static inline int fs_seam_ino(fuse_req_t req, enum inj_op op, fuse_ino_t ino,
     return fs_seam_id(req, op, ino, off, size, v);
 }
 
+/* What fs_seam_lookup() decided, for marking the node the lookup found. */
+struct fs_seam_name_mark {
+    bool want;
+    uint64_t pgen, rgen, op_bit;
+};
+
+/* fs_seam() for a lookup of name in parent, whose target the caller has
+ * stat'ed: child is its nodeid (0: none or unknown). A lookup the engine
+ * ruled out for this very name before (a mark on child) passes after one
+ * probe. After a successful lookup the caller hands the node it found to
+ * fs_seam_lookup_found(), which marks it when the engine ruled the lookup
+ * out (mark->want). */
+int fs_seam_lookup(fuse_req_t req, struct fs_inode *parent, const char *name,
+                   uint64_t child, struct inj_verdict *v,
+                   struct fs_seam_name_mark *mark);
+void fs_seam_lookup_found(fuse_req_t req, const struct fs_seam_name_mark *mark,
+                          struct fs_inode *parent, const char *name,
+                          uint64_t found);
+
 /* Report success without doing the work. */
 static inline bool fs_seam_lie(const struct inj_verdict *v)
 {

@@ -725,6 +725,8 @@ struct fs_node_path {
     /* Ops no rule of rule-set generation rules_gen can match, on this
      * path (out_self) or on any name in it (out_dir): inj_op bits. */
     uint64_t rules_gen, out_self, out_dir;
+    uint64_t parent; /* nodeid text was derived from (+ last component),
+                        0: read from the kernel */
     char text[];
 };
 
@@ -766,8 +768,10 @@ static struct fs_node_path *kept_path(struct fs_shard *s, uint64_t h,
 
 ssize_t fs_itable_path_probe(struct fs_itable *t, uint64_t nodeid,
                              uint64_t pgen, uint64_t rgen, uint64_t op_bit,
-                             bool dir, char *buf, size_t size)
+                             bool dir, char *buf, size_t size, uint64_t *parent)
 {
+    if (parent)
+        *parent = 0;
     if (nodeid == FS_ROOT_NODEID)
         return -1;
     uint64_t h;
@@ -778,10 +782,12 @@ ssize_t fs_itable_path_probe(struct fs_itable *t, uint64_t nodeid,
     if (p && p->rules_gen == rgen &&
         ((dir ? p->out_dir : p->out_self) & op_bit))
         len = FS_PATH_RULED_OUT;
-    else if (p && p->len < size) {
+    else if (p && buf && p->len < size) {
         memcpy(buf, p->text, p->len + 1);
         len = (ssize_t)p->len;
     }
+    if (p && parent)
+        *parent = p->parent;
     pthread_mutex_unlock(&s->lock);
     return len;
 }
@@ -789,8 +795,54 @@ ssize_t fs_itable_path_probe(struct fs_itable *t, uint64_t nodeid,
 ssize_t fs_itable_path_by_id(struct fs_itable *t, uint64_t nodeid, uint64_t gen,
                              char *buf, size_t size)
 {
-    return fs_itable_path_probe(t, nodeid, gen, UINT64_MAX, 0, false, buf,
-                                size);
+    return fs_itable_path_probe(t, nodeid, gen, UINT64_MAX, 0, false, buf, size,
+                                NULL);
+}
+
+/* Is p the path of name in directory parent (derived from it)? */
+static bool path_names(const struct fs_node_path *p, uint64_t parent,
+                       const char *name)
+{
+    size_t nl = strlen(name);
+    return parent && p->parent == parent && p->len > nl &&
+           p->text[p->len - nl - 1] == '/' &&
+           memcmp(p->text + p->len - nl, name, nl) == 0;
+}
+
+bool fs_itable_name_probe(struct fs_itable *t, uint64_t nodeid, uint64_t parent,
+                          const char *name, uint64_t pgen, uint64_t rgen,
+                          uint64_t op_bit)
+{
+    if (nodeid == FS_ROOT_NODEID || !nodeid)
+        return false;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+    pthread_mutex_lock(&s->lock);
+    const struct fs_node_path *p = kept_path(s, h, nodeid, pgen);
+    bool out = p && p->rules_gen == rgen && (p->out_self & op_bit) &&
+               path_names(p, parent, name);
+    pthread_mutex_unlock(&s->lock);
+    return out;
+}
+
+void fs_itable_name_rule_out(struct fs_itable *t, uint64_t nodeid,
+                             uint64_t parent, const char *name, uint64_t pgen,
+                             uint64_t rgen, uint64_t op_bit)
+{
+    if (nodeid == FS_ROOT_NODEID)
+        return;
+    uint64_t h;
+    struct fs_shard *s = shard_of(t, nodeid, &h);
+    pthread_mutex_lock(&s->lock);
+    struct fs_node_path *p = kept_path(s, h, nodeid, pgen);
+    if (p && path_names(p, parent, name)) {
+        if (p->rules_gen != rgen) {
+            p->rules_gen = rgen;
+            p->out_self = p->out_dir = 0;
+        }
+        p->out_self |= op_bit;
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 void fs_itable_path_rule_out(struct fs_itable *t, uint64_t nodeid,
@@ -812,16 +864,45 @@ void fs_itable_path_rule_out(struct fs_itable *t, uint64_t nodeid,
     pthread_mutex_unlock(&s->lock);
 }
 
+void fs_itable_want_paths(struct fs_itable *t)
+{
+    if (!atomic_load_explicit(&t->paths_wanted, memory_order_relaxed))
+        atomic_store_explicit(&t->paths_wanted, true, memory_order_relaxed);
+}
+
+/* Caller holds n's shard lock: n's kept path of generation gen: 1 when it
+ * was derived from a directory, -1 when there is none; 0 when it was read
+ * from the kernel, in which case it is adopted as derived from parent when
+ * its text is text[0, len) (the same name: a hard link keeps the name it
+ * was first reached by). */
+static int kept_origin(struct fs_inode *n, uint64_t gen, uint64_t parent,
+                       const char *text, size_t len)
+{
+    struct fs_node_path *p = n->path;
+    if (!p || p->gen != gen)
+        return -1;
+    if (p->parent)
+        return 1;
+    if (text && p->len == len && memcmp(p->text, text, len) == 0)
+        p->parent = parent;
+    return 0;
+}
+
 void fs_inode_path_inherit(struct fs_itable *t, struct fs_inode *parent,
                            struct fs_inode *child, const char *name)
 {
     if (!atomic_load_explicit(&t->paths_wanted, memory_order_relaxed) ||
         child->root)
         return;
-    uint64_t gen = fs_itable_path_gen(t);
+    uint64_t gen = fs_itable_path_gen(t), h;
+    struct fs_shard *s = shard_of(t, child->nodeid, &h);
+    pthread_mutex_lock(&s->lock);
+    int origin = kept_origin(child, gen, 0, NULL, 0);
+    pthread_mutex_unlock(&s->lock);
+    if (origin > 0)
+        return; /* the usual case: one lock, no copy */
+
     char buf[PATH_MAX];
-    if (fs_inode_path_get(t, child, gen, buf, sizeof(buf)) >= 0)
-        return; /* a hard link keeps the name it was first reached by */
     ssize_t len = 0;
     if (!parent->root) {
         len = fs_inode_path_get(t, parent, gen, buf, sizeof(buf));
@@ -833,14 +914,20 @@ void fs_inode_path_inherit(struct fs_itable *t, struct fs_inode *parent,
         return;
     buf[len] = '/';
     memcpy(buf + len + 1, name, nl + 1);
-    fs_inode_path_set(t, child, gen, buf, (size_t)len + 1 + nl);
+    len += (ssize_t)(1 + nl);
+    if (origin == 0) { /* read from the kernel: adopt it if it is this name */
+        pthread_mutex_lock(&s->lock);
+        kept_origin(child, gen, parent->nodeid, buf, (size_t)len);
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    fs_inode_path_set(t, child, gen, buf, (size_t)len, parent->nodeid);
 }
 
 void fs_inode_path_set(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
-                       const char *path, size_t len)
+                       const char *path, size_t len, uint64_t parent)
 {
-    if (!atomic_load_explicit(&t->paths_wanted, memory_order_relaxed))
-        atomic_store_explicit(&t->paths_wanted, true, memory_order_relaxed);
+    fs_itable_want_paths(t);
     struct fs_node_path *p = malloc(sizeof(*p) + len + 1);
     if (!p)
         return;
@@ -848,6 +935,7 @@ void fs_inode_path_set(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
     p->len = len;
     p->rules_gen = UINT64_MAX; /* no marks */
     p->out_self = p->out_dir = 0;
+    p->parent = parent;
     memcpy(p->text, path, len);
     p->text[len] = '\0';
 

@@ -175,11 +175,26 @@ ssize_t fs_itable_path_by_id(struct fs_itable *t, uint64_t nodeid, uint64_t gen,
  * so: INJ_RULED_OUT_PATH, _DIR), so a request on it need not ask the
  * engine again. A rename (new path generation) or a new rule set drops
  * them. fs_itable_path_probe(): FS_PATH_RULED_OUT when op_bit is marked
- * for rgen (dir: for names in the node), else fs_itable_path_by_id(). */
+ * for rgen (dir: for names in the node), else fs_itable_path_by_id() (buf
+ * may be NULL: nothing copied); *parent (may be NULL) gets the directory
+ * the kept path was derived from, 0 when none or unknown. */
 #define FS_PATH_RULED_OUT (-2)
 ssize_t fs_itable_path_probe(struct fs_itable *t, uint64_t nodeid,
                              uint64_t pgen, uint64_t rgen, uint64_t op_bit,
-                             bool dir, char *buf, size_t size);
+                             bool dir, char *buf, size_t size,
+                             uint64_t *parent);
+/* Marks on one name: a lookup of name in directory parent, answered by node
+ * nodeid, is ruled out when nodeid's kept path is parent's plus name (it
+ * was derived so) and carries op_bit for rgen. The root's names, and those
+ * of a directory some rule descends through, cannot be marked as a
+ * directory; their nodes can. fs_itable_name_rule_out() marks it. */
+bool fs_itable_name_probe(struct fs_itable *t, uint64_t nodeid, uint64_t parent,
+                          const char *name, uint64_t pgen, uint64_t rgen,
+                          uint64_t op_bit);
+void fs_itable_name_rule_out(struct fs_itable *t, uint64_t nodeid,
+                             uint64_t parent, const char *name, uint64_t pgen,
+                             uint64_t rgen, uint64_t op_bit);
+
 /* Mark op_bit out for rgen on nodeid's kept path of generation pgen (no-op
  * when it has none). */
 void fs_itable_path_rule_out(struct fs_itable *t, uint64_t nodeid,
@@ -187,9 +202,14 @@ void fs_itable_path_rule_out(struct fs_itable *t, uint64_t nodeid,
                              bool dir);
 
 /* Cache path[0, len) as n's path in generation gen (best effort: silently
- * skipped when out of memory). */
+ * skipped when out of memory); parent: the nodeid of the directory it was
+ * derived from by appending n's name, 0 when it was not. */
 void fs_inode_path_set(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
-                       const char *path, size_t len);
+                       const char *path, size_t len, uint64_t parent);
+
+/* Paths are in use from now on (a rule looked at one): lookups keep them
+ * (fs_inode_path_inherit). Cheap enough to call on every such request. */
+void fs_itable_want_paths(struct fs_itable *t);
 
 /* Once paths are in use (some path was cached), give child, just looked
  * up as name in parent, the path parent's cached one implies, unless it

@@ -59,19 +59,14 @@ static int entry_of_node(struct fs_ctx *fs, struct fs_inode *n,
     return 0;
 }
 
-int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
-                 struct fuse_entry_param *e)
+/* fs_do_lookup() of a name (not "." nor the root's "..") whose fstatat
+ * the caller has done: st. */
+static int lookup_stated(struct fs_ctx *fs, struct fs_inode *parent,
+                         const char *name, const struct stat *st,
+                         struct fuse_entry_param *e)
 {
-    if (strcmp(name, ".") == 0)
-        return entry_of_node(fs, parent, e);
-    if (strcmp(name, "..") == 0 && parent->root)
-        return entry_of_node(fs, parent, e);
-    /* Most lookups (every path walk in strict mode) find a node the
-     * kernel already holds: one fstatat then, instead of openat, fstat and
-     * close of a duplicate fd. */
     memset(e, 0, sizeof(*e));
-    if (fstatat(parent->fd, name, &e->attr, AT_SYMLINK_NOFOLLOW) < 0)
-        return -errno;
+    e->attr = *st;
     struct fs_inode *n = fs_inode_ref_open(&fs->itable, &e->attr);
     if (n) {
         e->ino = n->nodeid;
@@ -90,6 +85,22 @@ int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
     if (strcmp(name, "..") != 0)
         fs_inode_path_inherit(&fs->itable, parent, n, name);
     return 0;
+}
+
+int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
+                 struct fuse_entry_param *e)
+{
+    if (strcmp(name, ".") == 0)
+        return entry_of_node(fs, parent, e);
+    if (strcmp(name, "..") == 0 && parent->root)
+        return entry_of_node(fs, parent, e);
+    /* Most lookups (every path walk in strict mode) find a node the
+     * kernel already holds: one fstatat then, instead of openat, fstat and
+     * close of a duplicate fd. */
+    struct stat st;
+    if (fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return -errno;
+    return lookup_stated(fs, parent, name, &st, e);
 }
 
 void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -127,15 +138,32 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         fs_reply_status(req, -ESTALE);
         return;
     }
-    rc = fs_seam_op(req, INJ_OP_LOOKUP, p, name, &v);
+    /* With lookup rules loaded, stat the name first: the node it names
+     * may carry a mark saying no rule can match this lookup (a name in the
+     * root, or in a directory rules descend through, gets no directory
+     * mark). The stat is the lookup's own, not an extra one. */
+    struct stat st;
+    int serr = -1; /* not stat'ed yet */
+    uint64_t child = 0;
+    if (fs_seam_wanted(fs, INJ_OP_LOOKUP) && strcmp(name, ".") != 0 &&
+        !(strcmp(name, "..") == 0 && p->root)) {
+        serr = fstatat(p->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
+        if (serr == 0)
+            child = fs_itable_nodeid(&fs->itable, st.st_dev, st.st_ino);
+    }
+    struct fs_seam_name_mark mark;
+    rc = fs_seam_lookup(req, p, name, child, &v, &mark);
     if (rc == FS_SEAM_DEFERRED)
         return;
     if (rc == 0)
-        rc = fs_do_lookup(fs, p, name, &e);
+        rc = serr < 0 ? fs_do_lookup(fs, p, name, &e)
+             : serr   ? -serr
+                      : lookup_stated(fs, p, name, &st, &e);
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
     }
+    fs_seam_lookup_found(req, &mark, p, name, e.ino);
     fuse_reply_entry(req, &e);
 }
 

@@ -333,17 +333,18 @@ static void test_path_cache(void **state)
     uint64_t gen = fs_itable_path_gen(&f->t);
 
     assert_int_equal(fs_inode_path_get(&f->t, n, gen, buf, sizeof(buf)), -1);
-    fs_inode_path_set(&f->t, n, gen, "/a", 2);
+    fs_inode_path_set(&f->t, n, gen, "/a", 2, 0);
     assert_int_equal(fs_inode_path_get(&f->t, n, gen, buf, sizeof(buf)), 2);
     assert_string_equal(buf, "/a");
-    assert_int_equal(fs_inode_path_get(&f->t, n, gen, buf, 2), -1); /* no room */
+    assert_int_equal(fs_inode_path_get(&f->t, n, gen, buf, 2),
+                     -1); /* no room */
 
     fs_itable_paths_moved(&f->t);
     uint64_t gen2 = fs_itable_path_gen(&f->t);
     assert_true(gen2 > gen);
     assert_int_equal(fs_inode_path_get(&f->t, n, gen2, buf, sizeof(buf)), -1);
-    fs_inode_path_set(&f->t, n, gen2, "/b", 2);
-    fs_inode_path_set(&f->t, n, gen, "/stale", 6); /* raced a rename: lost */
+    fs_inode_path_set(&f->t, n, gen2, "/b", 2, 0);
+    fs_inode_path_set(&f->t, n, gen, "/stale", 6, 0); /* raced a rename: lost */
     assert_int_equal(fs_inode_path_get(&f->t, n, gen2, buf, sizeof(buf)), 2);
     assert_string_equal(buf, "/b");
 
@@ -351,8 +352,87 @@ static void test_path_cache(void **state)
     live_ghosts(f, 0, 1);
     struct fs_inode *m = lookup(f, "a");
     assert_int_equal(fs_inode_path_get(&f->t, m, gen2, buf, sizeof(buf)), -1);
-    fs_inode_path_set(&f->t, m, gen2, "/a", 2);
+    fs_inode_path_set(&f->t, m, gen2, "/a", 2, 0);
     fs_inode_forget(&f->t, m->nodeid, 1); /* teardown: no leak (ASan) */
+}
+
+/* Rule-out marks ride on the kept path: they answer only for the path
+ * generation and rule-set generation they were made in, per op bit, for
+ * the node itself or for the names in it; a name mark only for the very
+ * (directory, name) the path was derived from (a hard link reached by
+ * another name is not covered). */
+static void test_path_marks(void **state)
+{
+    struct fixture *f = *state;
+    char buf[64];
+    const uint64_t R = 1u << 3, W = 1u << 4, RG = 7;
+    make_file(f, "a");
+    struct fs_inode *n = lookup(f, "a");
+    uint64_t id = n->nodeid, pg = fs_itable_path_gen(&f->t);
+
+    /* no kept path: nothing to mark, nothing marked */
+    fs_itable_path_rule_out(&f->t, id, pg, RG, R, false);
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg, RG, R, false, buf,
+                                          sizeof(buf), NULL),
+                     -1);
+    fs_inode_path_set(&f->t, n, pg, "/d/a", 4, 77);
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg, RG, R, false, buf,
+                                          sizeof(buf), NULL),
+                     4);
+    assert_string_equal(buf, "/d/a");
+    fs_itable_path_rule_out(&f->t, id, pg, RG, R, false);
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg, RG, R, false, buf,
+                                          sizeof(buf), NULL),
+                     FS_PATH_RULED_OUT);
+    /* another op, the names in it, another rule set: not marked */
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg, RG, W, false, buf,
+                                          sizeof(buf), NULL),
+                     4);
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg, RG, R, true, buf,
+                                          sizeof(buf), NULL),
+                     4);
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg, RG + 1, R, false, buf,
+                                          sizeof(buf), NULL),
+                     4);
+    fs_itable_path_rule_out(&f->t, id, pg, RG, W, true);
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg, RG, W, true, buf,
+                                          sizeof(buf), NULL),
+                     FS_PATH_RULED_OUT);
+    /* a mark for a newer rule set drops the older ones */
+    fs_itable_path_rule_out(&f->t, id, pg, RG + 1, W, false);
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg, RG, R, false, buf,
+                                          sizeof(buf), NULL),
+                     4);
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg, RG + 1, W, false, buf,
+                                          sizeof(buf), NULL),
+                     FS_PATH_RULED_OUT);
+
+    /* name marks: only for the directory and name the path came from */
+    fs_itable_name_rule_out(&f->t, id, 77, "a", pg, RG, R);
+    assert_true(fs_itable_name_probe(&f->t, id, 77, "a", pg, RG, R));
+    assert_false(fs_itable_name_probe(&f->t, id, 78, "a", pg, RG, R));
+    assert_false(fs_itable_name_probe(&f->t, id, 77, "b", pg, RG, R));
+    assert_false(fs_itable_name_probe(&f->t, id, 77, "/a", pg, RG, R));
+    assert_false(fs_itable_name_probe(&f->t, id, 77, "a", pg, RG + 1, R));
+    fs_itable_name_rule_out(&f->t, id, 77, "hardlink", pg, RG, W);
+    assert_false(fs_itable_name_probe(&f->t, id, 77, "hardlink", pg, RG, W));
+
+    /* a rename starts a new path generation: every mark is gone */
+    fs_itable_paths_moved(&f->t);
+    uint64_t pg2 = fs_itable_path_gen(&f->t);
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg2, RG, R, false, buf,
+                                          sizeof(buf), NULL),
+                     -1);
+    assert_false(fs_itable_name_probe(&f->t, id, 77, "a", pg2, RG, R));
+    fs_itable_path_rule_out(&f->t, id, pg2, RG, R, false); /* no path: no-op */
+    fs_inode_path_set(&f->t, n, pg2, "/e/a", 4, 0);
+    assert_int_equal(fs_itable_path_probe(&f->t, id, pg2, RG, R, false, buf,
+                                          sizeof(buf), NULL),
+                     4);
+    /* a path read from the kernel (parent 0) takes no name marks */
+    fs_itable_name_rule_out(&f->t, id, 0, "a", pg2, RG, R);
+    assert_false(fs_itable_name_probe(&f->t, id, 0, "a", pg2, RG, R));
+    fs_inode_forget(&f->t, id, 1);
 }
 
 static void test_many_nodes(void **state)
@@ -451,6 +531,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revive_ghost_by_lookup, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_path_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_marks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_nodes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_lookup_forget, setup,
                                         teardown),
