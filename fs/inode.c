@@ -631,8 +631,9 @@ struct fs_inode *fs_inode_pin(struct fs_itable *t, uint64_t nodeid)
         n = NULL;
     if (n)
         n->pins++;
+    bool has_fd = n && n->fd >= 0; /* the usual case: one lock, no reopen */
     pthread_mutex_unlock(&s->lock);
-    if (n && ensure_fd(t, n) < 0) {
+    if (n && !has_fd && ensure_fd(t, n) < 0) {
         fs_inode_unpin(t, n);
         n = NULL;
     }
