@@ -99,28 +99,34 @@ static struct fs_inode *shard_find(struct fs_shard *s, uint64_t hash,
     return NULL;
 }
 
-/* Caller holds s->lock. Grows the bucket array when chains get long; on
- * ENOMEM the table simply stays at its current size. */
-static void shard_insert(struct fs_shard *s, uint64_t hash, struct fs_inode *n)
+#define FS_SHARD_MIN_BUCKETS 64
+
+/* Caller holds s->lock. Rehash into nb buckets; on ENOMEM the table simply
+ * stays at its current size. */
+static void shard_resize(struct fs_shard *s, size_t nb)
 {
-    if (s->count >= 2 * s->nbuckets) {
-        size_t nb = s->nbuckets * 2;
-        struct fs_inode **b = calloc(nb, sizeof(*b));
-        if (b) {
-            for (size_t i = 0; i < s->nbuckets; i++) {
-                struct fs_inode *p = s->buckets[i], *next;
-                for (; p; p = next) {
-                    next = p->next;
-                    size_t j = (mix64(p->nodeid) / FS_SHARDS) & (nb - 1);
-                    p->next = b[j];
-                    b[j] = p;
-                }
-            }
-            free(s->buckets);
-            s->buckets = b;
-            s->nbuckets = nb;
+    struct fs_inode **b = calloc(nb, sizeof(*b));
+    if (!b)
+        return;
+    for (size_t i = 0; i < s->nbuckets; i++) {
+        struct fs_inode *p = s->buckets[i], *next;
+        for (; p; p = next) {
+            next = p->next;
+            size_t j = (mix64(p->nodeid) / FS_SHARDS) & (nb - 1);
+            p->next = b[j];
+            b[j] = p;
         }
     }
+    free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = nb;
+}
+
+/* Caller holds s->lock. Grows the bucket array when chains get long. */
+static void shard_insert(struct fs_shard *s, uint64_t hash, struct fs_inode *n)
+{
+    if (s->count >= 2 * s->nbuckets)
+        shard_resize(s, s->nbuckets * 2);
     struct fs_inode **head = chain_of(s, hash);
     n->next = *head;
     *head = n;
@@ -134,6 +140,14 @@ static void shard_remove(struct fs_shard *s, uint64_t hash, struct fs_inode *n)
         if (*pp == n) {
             *pp = n->next;
             s->count--;
+            /* Shrink once far below the grow point (hysteresis: no
+             * resizing back and forth), so forgetting a big tree hands the
+             * bucket arrays back too. */
+            if (s->nbuckets > FS_SHARD_MIN_BUCKETS &&
+                s->count < s->nbuckets / 8)
+                shard_resize(s, s->nbuckets / 4 < FS_SHARD_MIN_BUCKETS
+                                    ? FS_SHARD_MIN_BUCKETS
+                                    : s->nbuckets / 4);
             return;
         }
     }
@@ -211,7 +225,7 @@ int fs_itable_init(struct fs_itable *t, int root_fd, size_t ghost_max)
     for (int i = 0; i < FS_SHARDS; i++) {
         struct fs_shard *s = &t->shards[i];
         pthread_mutex_init(&s->lock, NULL);
-        s->nbuckets = 64;
+        s->nbuckets = FS_SHARD_MIN_BUCKETS;
         s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
         if (!s->buckets)
             goto out_free;
