@@ -150,6 +150,15 @@ struct seam_marks {
     uint64_t dir; /* the directory whose mark covers the request, or 0 */
 };
 
+/* The last node this thread found marked out, and for which ops: a run of
+ * requests on one file (reads, writes) then skips even the table probe.
+ * Valid while the rule set, the path generation and the set of nodeids
+ * stay as they were (fs_itable_nodes_retired: a nodeid may come to name
+ * another object, at another path). */
+static _Thread_local struct {
+    uint64_t nodeid, pgen, rgen, retired, op_bits;
+} last_out;
+
 /* True when the marks say no rule can match: the request passes. Else
  * primes c with the kept path when there is one. */
 static bool seam_marked_out(struct seam_ctx *c, enum inj_op op, uint64_t child,
@@ -163,6 +172,14 @@ static bool seam_marked_out(struct seam_ctx *c, enum inj_op op, uint64_t child,
     m->pgen = fs_itable_path_gen(t);
     m->rgen = inj_engine_generation(fs->engine);
     m->op_bit = inj_op_bit(op);
+    /* read before the table: a nodeid retired after it voids what we
+     * learn below, and the next request sees the count moved */
+    uint64_t retired = fs_itable_nodes_retired(t);
+    bool same = !c->name && last_out.nodeid == c->nodeid &&
+                last_out.pgen == m->pgen && last_out.rgen == m->rgen &&
+                last_out.retired == retired;
+    if (same && (last_out.op_bits & m->op_bit))
+        return true;
     if (child && fs_itable_name_probe(t, child, c->nodeid, c->name, m->pgen,
                                       m->rgen, m->op_bit))
         return true;
@@ -170,12 +187,22 @@ static bool seam_marked_out(struct seam_ctx *c, enum inj_op op, uint64_t child,
     ssize_t len =
         fs_itable_path_probe(t, c->nodeid, m->pgen, m->rgen, m->op_bit,
                              c->name != NULL, c->path, PATH_MAX, &parent);
-    if (len == FS_PATH_RULED_OUT)
-        return true;
     m->dir = c->name ? c->nodeid : parent;
-    if (!c->name && parent &&
-        fs_itable_path_probe(t, parent, m->pgen, m->rgen, m->op_bit, true, NULL,
-                             0, NULL) == FS_PATH_RULED_OUT)
+    bool out = len == FS_PATH_RULED_OUT ||
+               (!c->name && parent &&
+                fs_itable_path_probe(t, parent, m->pgen, m->rgen, m->op_bit,
+                                     true, NULL, 0, NULL) == FS_PATH_RULED_OUT);
+    if (out && !c->name) {
+        if (!same) {
+            last_out.nodeid = c->nodeid;
+            last_out.pgen = m->pgen;
+            last_out.rgen = m->rgen;
+            last_out.retired = retired;
+            last_out.op_bits = 0;
+        }
+        last_out.op_bits |= m->op_bit;
+    }
+    if (out)
         return true;
     if (len >= 0) {
         c->path_done = true;

@@ -396,6 +396,7 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
             n->fh = NULL;
             stale_path = n->path; /* normally already dropped at retire */
             n->path = NULL;
+            atomic_fetch_add(&t->nodes_retired, 1);
             if (n->fd < 0) {
                 n->fd = fd;
                 fd = -1;
@@ -527,6 +528,7 @@ static void retire_unlock(struct fs_itable *t, struct fs_shard *s, uint64_t h,
         n->fh = handle_of(fd); /* an evicted node already has one */
     n->fd = -1;
     n->path = NULL;
+    atomic_fetch_add(&t->nodes_retired, 1);
     n->pins++; /* keeps n in the table while the lock is dropped */
     if (fd >= 0)
         atomic_fetch_sub(&t->open_fds, 1);
@@ -877,6 +879,11 @@ void fs_itable_path_rule_out(struct fs_itable *t, uint64_t nodeid,
     if (p)
         *(dir ? &p->out_dir : &p->out_self) |= op_bit;
     pthread_mutex_unlock(&s->lock);
+}
+
+uint64_t fs_itable_nodes_retired(struct fs_itable *t)
+{
+    return atomic_load_explicit(&t->nodes_retired, memory_order_acquire);
 }
 
 void fs_itable_want_paths(struct fs_itable *t)

@@ -90,6 +90,8 @@ struct fs_itable {
     _Atomic size_t live, ghosts;    /* counts, for stats and the exit check */
     _Atomic uint64_t path_gen;      /* bumped when names move (rename) */
     _Atomic bool paths_wanted;      /* a path was ever cached: rules use them */
+    _Atomic uint64_t nodes_retired; /* nodeids that stopped naming their
+                                       object (and dropped their path) */
     _Atomic size_t freed_untrimmed; /* nodes freed since the last trim */
     struct fs_slab ghost_slab;      /* where ghosts are packed */
 };
@@ -206,6 +208,12 @@ void fs_itable_path_rule_out(struct fs_itable *t, uint64_t nodeid,
  * derived from by appending n's name, 0 when it was not. */
 void fs_inode_path_set(struct fs_itable *t, struct fs_inode *n, uint64_t gen,
                        const char *path, size_t len, uint64_t parent);
+
+/* How many times a nodeid stopped naming the object it named (forgotten,
+ * or revived for an object that may be another): what a cache of facts
+ * about nodeids checks to know they still hold. Read it before taking the
+ * fact from the table. */
+uint64_t fs_itable_nodes_retired(struct fs_itable *t);
 
 /* Paths are in use from now on (a rule looked at one): lookups keep them
  * (fs_inode_path_inherit). Cheap enough to call on every such request. */

@@ -67,7 +67,7 @@ EOF
 		awk -v w="$w" -v per="$([ $w = openclose ] && echo pair || { [ $w = read4k ] && echo read || echo file; })" \
 			-v s="${instr[strict,$w]:-0}" -v i="${instr[idle10k,$w]:-0}" -v g="${instr[glob100,$w]:-0}" 'BEGIN {
 			printf "%-12s %-6s %12d %12d %12d %+9.1f%% %+9.1f%%\n", w, per, s, i, g,
-				s > 0 ? (i / s - 1) * 100 : 0, s > 0 ? (g / s - 1) * 100 : 0 }'
+				(s > 0 ? (i / s - 1) * 100 : 0), (s > 0 ? (g / s - 1) * 100 : 0) }'
 	done
 	printf '\ninstructions of the daemon (user space, every thread) per operation, callgrind;\n'
 	printf 'the %% columns: idle10k and glob100 against strict.  An operation is several\n'
