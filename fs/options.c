@@ -116,6 +116,7 @@ enum opt_id {
     OPT_CACHE,
     OPT_MAX_THREADS,
     OPT_HANDLE_CACHE,
+    OPT_TIMEOUT,
     OPT_O,
 };
 
@@ -127,12 +128,18 @@ static const struct {
     const char *key;
     enum opt_id id;
 } fstab_opts[] = {
-    {"rules", OPT_RULES},     {"rule", OPT_RULE},
-    {"profile", OPT_PROFILE}, {"seed", OPT_SEED},
-    {"cache", OPT_CACHE},     {"control", OPT_CONTROL},
-    {"trace", OPT_TRACE},     {"replay", OPT_REPLAY},
-    {"watchdog", OPT_WATCHDOG}, {"watchdog_action", OPT_WD_ACTION},
+    {"rules", OPT_RULES},
+    {"rule", OPT_RULE},
+    {"profile", OPT_PROFILE},
+    {"seed", OPT_SEED},
+    {"cache", OPT_CACHE},
+    {"control", OPT_CONTROL},
+    {"trace", OPT_TRACE},
+    {"replay", OPT_REPLAY},
+    {"watchdog", OPT_WATCHDOG},
+    {"watchdog_action", OPT_WD_ACTION},
     {"handle_cache", OPT_HANDLE_CACHE},
+    {"timeout", OPT_TIMEOUT},
 };
 
 /* Keep an unescaped copy of an -o value: the fields point at it until
@@ -276,6 +283,7 @@ static const struct {
     {"cache", 0, OPT_CACHE},
     {"max-threads", 0, OPT_MAX_THREADS},
     {"handle-cache", 0, OPT_HANDLE_CACHE},
+    {"timeout", 0, OPT_TIMEOUT},
     {NULL, 'o', OPT_O},
 };
 
@@ -347,6 +355,14 @@ static int apply_value(struct fs_options *o, enum opt_id id, const char *arg,
                         "inodes (0: none)",
                         val);
         o->has_handle_cache = true;
+        return 0;
+    case OPT_TIMEOUT:
+        if (fs_parse_duration(val, &o->timeout_ns))
+            return fail(err, errsz,
+                        "bad duration '%s' for %s: expected e.g. 1s, 500ms, "
+                        "1h",
+                        val, arg);
+        o->has_timeout = true;
         return 0;
     case OPT_O:
         return take_fuse_opts(o, val, err, errsz);
@@ -461,6 +477,12 @@ int fs_options_parse(int argc, char **argv, struct fs_options *o, char *err,
     }
     if (o->help || o->version || o->list_profiles)
         return 0;
+    if (o->has_timeout && o->cache == FS_CACHE_STRICT) {
+        rc = fail(err, errsz,
+                  "--timeout needs --cache=normal or --cache=writeback: in "
+                  "strict mode the kernel caches nothing");
+        goto out_err;
+    }
     if (o->run) {
         if (npos < 1) {
             rc = fail(err, errsz,
@@ -523,7 +545,7 @@ const char *fs_options_usage(void)
            "      --list-profiles     list the shipped scenario profiles\n"
            "  -o rules=FILE,profile=NAME,seed=N,cache=MODE,control=PATH,\n"
            "     trace=FILE,replay=FILE,watchdog=D,watchdog_action=LIST,\n"
-           "     handle_cache=N\n"
+           "     handle_cache=N,timeout=D\n"
            "                          the same, for fstab (mount.fuse3)\n"
            "\n"
            "Caching:\n"
@@ -531,6 +553,9 @@ const char *fs_options_usage(void)
            "(default)\n"
            "      --cache=normal      attribute/entry timeouts, keep_cache\n"
            "      --cache=writeback   normal + kernel writeback cache\n"
+           "      --timeout D         entry and attribute timeout in the "
+           "cached modes\n"
+           "                          (default 1s; passthrough_hp uses 1 day)\n"
            "\n"
            "FUSE:\n"
            "  -f, --foreground        do not daemonize\n"

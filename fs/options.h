@@ -29,6 +29,8 @@ struct fs_options {
     bool clone_fd;             /* default true */
     unsigned max_threads;      /* 0: libfuse default */
     unsigned max_idle_threads; /* 0: libfuse default */
+    bool has_timeout;          /* --timeout given (normal/writeback) */
+    uint64_t timeout_ns;       /* entry and attribute timeout */
     bool has_handle_cache;     /* --handle-cache given */
     uint64_t handle_cache;     /* forgotten inodes kept resolvable */
     bool allow_other, noatime;

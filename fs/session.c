@@ -149,7 +149,9 @@ int fs_mount_setup(struct fs_mount *m, const struct fs_options *o,
     fs->opt = o;
     fs->source = source_real;
     fs->source_len = strlen(source_real);
-    fs->timeout = o->cache == FS_CACHE_STRICT ? 0.0 : 1.0;
+    fs->timeout = o->cache == FS_CACHE_STRICT ? 0.0
+                  : o->has_timeout            ? (double)o->timeout_ns / 1e9
+                                              : 1.0;
     fs->direct_io = o->cache == FS_CACHE_STRICT;
     fs->keep_cache = o->cache != FS_CACHE_STRICT;
     fs->noatime = o->noatime;

@@ -6,7 +6,8 @@
 #  (b) default_permissions only with allow_other or when asked: an access
 #      rule fires, and access() answers as on the directory itself;
 #  (c) -o rules=,profile=,seed=,cache=,control=,trace=,watchdog= work like
-#      the long options and never reach the kernel;
+#      the long options and never reach the kernel; --timeout / -o timeout=
+#      set the cached modes' entry and attribute timeout;
 #  (d) --list-profiles; (e) getlk/setlk rules are refused, saying why.
 . "$(dirname "$0")/../integration/lib.sh"
 sn_init fixes
@@ -70,6 +71,28 @@ sn_umount
 mnt=$(sn_tmpdir mnt)
 sn_start_expect_fail -f -o cache=fast "$src" "$mnt"
 sn_eq "-o cache=fast refused like --cache=fast" 2 "$SN_START_STATUS"
+sn_start_expect_fail -f --timeout 5s "$src" "$mnt"
+sn_eq "--timeout refused in strict mode" 2 "$SN_START_STATUS"
+
+# --timeout / -o timeout=: how long the kernel keeps entries and attributes
+# in the cached modes (default 1 s): a stat 1.5 s after the first is
+# answered by the kernel with timeout=1h, reaches the daemon without it
+lookups() { sn_run "$SNAGCTL" -m "$SN_MNT" stats --json |
+	python3 -c 'import json,sys; print(sum(o["requests"] for o in json.load(sys.stdin)["ops"] if o["op"] in ("lookup", "getattr")))'; }
+for t in "" 1h; do
+	sn_mount --src "$src" --cache=normal ${t:+-o timeout=$t}
+	sn_run stat "$SN_MNT/d/f1" >/dev/null
+	a=$(lookups); sleep 1.5
+	sn_run stat "$SN_MNT/d/f1" >/dev/null
+	b=$(lookups)
+	if [ -n "$t" ]; then
+		sn_eq "timeout=$t: the second stat came from the kernel's cache" "$a" "$b"
+	else
+		[ "$b" -gt "$a" ] && sn_pass "default timeout: the second stat reached the daemon ($a -> $b)" \
+			|| sn_fail "default timeout: no request for a 1.5 s old entry ($a -> $b)"
+	fi
+	sn_umount
+done
 
 # --- (d) --list-profiles
 out=$("$SNAGFS" --list-profiles); rc=$?

@@ -17,7 +17,7 @@
 #include "options.h"
 #include "watchdog/watchdog.h"
 
-#define MAXARGS 32
+#define MAXARGS 48
 
 /* Split a space-separated command line (no quoting needed here). */
 static int split(const char *line, char *buf, char **argv)
@@ -64,7 +64,7 @@ static void test_everything(void **state)
               "--rules b.rules -p disk-full --seed 42 --trace t.json "
               "--replay r.json --control /tmp/c.sock --watchdog 250ms "
               "--watchdog-action=abort --cache=writeback --no-clone-fd "
-              "/src /mnt",
+              "--timeout 90s /src /mnt",
               &o, err, buf, argv),
         0);
     assert_true(o.foreground && o.single_thread && o.debug);
@@ -89,6 +89,8 @@ static void test_everything(void **state)
     assert_int_equal(o.watchdog_ns, 250000000ull);
     assert_int_equal(o.watchdog_actions, FS_WD_LOG | FS_WD_ABORT);
     assert_int_equal(o.cache, FS_CACHE_WRITEBACK);
+    assert_true(o.has_timeout);
+    assert_int_equal(o.timeout_ns, 90000000000ull);
     fs_options_free(&o);
 }
 
@@ -155,7 +157,8 @@ static void test_fstab_spellings(void **state)
     assert_int_equal(parse("snagfs -o ro,rules=a.rules,profile=disk-full,"
                            "seed=9,cache=normal,control=/c.sock,trace=t.json,"
                            "replay=r.json,watchdog=2s,watchdog_action=rescue,"
-                           "handle_cache=0,rule=read\\,write:error=EIO,allow_other /s /m",
+                           "handle_cache=0,timeout=250ms,"
+                           "rule=read\\,write:error=EIO,allow_other /s /m",
                            &o, err, buf, argv),
                      0);
     assert_string_equal(o.fuse_opts, "ro,allow_other");
@@ -175,14 +178,15 @@ static void test_fstab_spellings(void **state)
     assert_int_equal(o.watchdog_actions, FS_WD_LOG | FS_WD_RESCUE);
     assert_true(o.has_handle_cache);
     assert_int_equal(o.handle_cache, 0);
+    assert_true(o.has_timeout);
+    assert_int_equal(o.timeout_ns, 250000000ull);
     assert_true(o.allow_other);
     fs_options_free(&o);
     assert_int_equal(parse("snagfs -o cache=fast /s /m", &o, err, buf, argv),
                      -EINVAL);
     assert_non_null(strstr(err, "bad cache mode 'fast'"));
-    assert_int_equal(parse("snagfs --watchdog off --list-profiles", &o, err,
-                           buf, argv),
-                     0);
+    assert_int_equal(
+        parse("snagfs --watchdog off --list-profiles", &o, err, buf, argv), 0);
     assert_true(o.list_profiles);
     assert_true(o.has_watchdog);
     assert_int_equal(o.watchdog_ns, 0);
@@ -210,6 +214,9 @@ static const struct {
     {"snagfs --watchdog-action reboot /a /b", "bad watchdog action"},
     {"snagfs --max-threads 0 /a /b", "bad thread count"},
     {"snagfs --handle-cache lots /a /b", "bad handle cache size 'lots'"},
+    {"snagfs --timeout 1d --cache=normal /a /b", "bad duration '1d'"},
+    {"snagfs --timeout 5s /a /b", "--timeout needs --cache=normal"},
+    {"snagfs -o timeout=2s,cache=strict /a /b", "--timeout needs"},
     {"snagfs --handle-cache -1 /a /b", "bad handle cache size"},
     {"snagfs -o max_threads=x /a /b", "bad value in -o max_threads=x"},
     {"snagfs -o max_idle_threads=-2 /a /b", "bad value"},
