@@ -111,6 +111,19 @@ bool fs_itable_name_probe(struct fs_itable *t, uint64_t nodeid, uint64_t parent,
     return out;
 }
 
+/* Caller holds the lock: add op_bit to p's marks (on the path itself, or
+ * dir: on the names in it) for rule-set generation rgen, dropping marks of
+ * an older one first. */
+static void marks_add(struct fs_node_path *p, uint64_t rgen, uint64_t op_bit,
+                      bool dir)
+{
+    if (p->rules_gen != rgen) {
+        p->rules_gen = rgen;
+        p->out_self = p->out_dir = 0;
+    }
+    *(dir ? &p->out_dir : &p->out_self) |= op_bit;
+}
+
 void fs_itable_name_rule_out(struct fs_itable *t, uint64_t nodeid,
                              uint64_t parent, const char *name, uint64_t pgen,
                              uint64_t rgen, uint64_t op_bit)
@@ -121,13 +134,8 @@ void fs_itable_name_rule_out(struct fs_itable *t, uint64_t nodeid,
     struct fs_shard *s = shard_of(t, nodeid, &h);
     pthread_mutex_lock(&s->lock);
     struct fs_node_path *p = kept_path(s, h, nodeid, pgen);
-    if (p && path_names(p, parent, name)) {
-        if (p->rules_gen != rgen) {
-            p->rules_gen = rgen;
-            p->out_self = p->out_dir = 0;
-        }
-        p->out_self |= op_bit;
-    }
+    if (p && path_names(p, parent, name))
+        marks_add(p, rgen, op_bit, false);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -141,12 +149,8 @@ void fs_itable_path_rule_out(struct fs_itable *t, uint64_t nodeid,
     struct fs_shard *s = shard_of(t, nodeid, &h);
     pthread_mutex_lock(&s->lock);
     struct fs_node_path *p = kept_path(s, h, nodeid, pgen);
-    if (p && p->rules_gen != rgen) {
-        p->rules_gen = rgen;
-        p->out_self = p->out_dir = 0;
-    }
     if (p)
-        *(dir ? &p->out_dir : &p->out_self) |= op_bit;
+        marks_add(p, rgen, op_bit, dir);
     pthread_mutex_unlock(&s->lock);
 }
 
