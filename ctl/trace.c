@@ -30,9 +30,9 @@ static const struct {
     unsigned bit;
     const char *name;
 } action_names[] = {
-    {INJ_ACT_ERROR, "error"}, {INJ_ACT_DELAY, "delay"},
-    {INJ_ACT_SHORT, "short"}, {INJ_ACT_CORRUPT, "corrupt"},
-    {INJ_ACT_HANG, "hang"},   {INJ_ACT_LIE, "lie"},
+    {INJ_ACT_ERROR, "error"},   {INJ_ACT_DELAY, "delay"},
+    {INJ_ACT_SHORT, "short"},   {INJ_ACT_CORRUPT, "corrupt"},
+    {INJ_ACT_HANG, "hang"},     {INJ_ACT_LIE, "lie"},
     {INJ_ACT_SELFIO, "selfio"},
 };
 #define N_ACTIONS (sizeof(action_names) / sizeof(action_names[0]))
@@ -211,8 +211,9 @@ int ctl_trace_watchdog(struct ctl_trace *t, const char *kind, const char *op,
         return -EINVAL;
     uint64_t seq = atomic_fetch_add(&t->seq, 1) + 1;
     struct ctl_buf b = {0};
-    ctl_buf_printf(&b, "{\"v\":%d,\"seq\":%llu,\"mono_ns\":%llu,"
-                       "\"event\":\"watchdog\",\"kind\":",
+    ctl_buf_printf(&b,
+                   "{\"v\":%d,\"seq\":%llu,\"mono_ns\":%llu,"
+                   "\"event\":\"watchdog\",\"kind\":",
                    CTL_TRACE_VERSION, (unsigned long long)seq,
                    (unsigned long long)ctl_now_ns());
     ctl_buf_json_cstr(&b, kind ? kind : "?");
@@ -221,8 +222,8 @@ int ctl_trace_watchdog(struct ctl_trace *t, const char *kind, const char *op,
     ctl_buf_printf(&b, ",\"node\":%llu,\"pid\":%u,\"comm\":",
                    (unsigned long long)node, pid);
     ctl_buf_json_cstr(&b, comm ? comm : "");
-    ctl_buf_printf(&b, ",\"age_ns\":%llu,\"action\":",
-                   (unsigned long long)age_ns);
+    ctl_buf_printf(&b,
+                   ",\"age_ns\":%llu,\"action\":", (unsigned long long)age_ns);
     ctl_buf_json_cstr(&b, action ? action : "");
     ctl_buf_puts(&b, "}\n");
     int rc = trace_write(t, &b);

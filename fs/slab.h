@@ -17,12 +17,12 @@
 
 struct fs_slab {
     pthread_mutex_t lock;
-    size_t size;         /* bytes per record, a multiple of the alignment */
-    void *free;          /* freed records, linked through their first word */
-    char *next, *end;    /* unused tail of the newest chunk */
-    void **chunks;       /* every mapped chunk */
+    size_t size;      /* bytes per record, a multiple of the alignment */
+    void *free;       /* freed records, linked through their first word */
+    char *next, *end; /* unused tail of the newest chunk */
+    void **chunks;    /* every mapped chunk */
     size_t nchunks;
-    size_t in_use;       /* records handed out */
+    size_t in_use; /* records handed out */
 };
 
 void fs_slab_init(struct fs_slab *s, size_t record_size);

@@ -1,4 +1,5 @@
-/* inject/ops.h — the one list of FUSE operations snagfs can match, by id and name.
+/* inject/ops.h — the one list of FUSE operations snagfs can match, by id and
+ * name.
  *
  * Every place that names an op (the parser, the engine, fs/ handlers, stats,
  * traces) uses this X-macro so that ids and names can never drift apart.

@@ -1,4 +1,5 @@
-/* inject/rule.h — a rule as plain data: what it matches, when it fires, what it does.
+/* inject/rule.h — a rule as plain data: what it matches, when it fires, what it
+ * does.
  *
  * struct inj_rule_spec is what policy/ produces from rule text and what the
  * engine compiles into a struct inj_rule (engine.h). The spec owns its heap
@@ -16,8 +17,8 @@
 
 #include "ops.h"
 
-#define INJ_ID_MAX 64      /* rule id, NUL included */
-#define INJ_MAX_ERRNOS 16  /* error=A,B,C picks one per hit */
+#define INJ_ID_MAX 64            /* rule id, NUL included */
+#define INJ_MAX_ERRNOS 16        /* error=A,B,C picks one per hit */
 #define INJ_WHEN_OPEN UINT64_MAX /* when_last for "N+" / "N+S" */
 
 enum inj_action {
@@ -103,6 +104,7 @@ void inj_rule_spec_clear(struct inj_rule_spec *spec);
 
 /* Deep-copy src into *dst (dst is overwritten, not cleared first).
  * Returns 0 or -ENOMEM (then *dst is zeroed). */
-int inj_rule_spec_copy(struct inj_rule_spec *dst, const struct inj_rule_spec *src);
+int inj_rule_spec_copy(struct inj_rule_spec *dst,
+                       const struct inj_rule_spec *src);
 
 #endif

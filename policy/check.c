@@ -169,8 +169,7 @@ int pol_check_rule(struct pol_rule_state *st)
         return pol_fail(st->ctx, &st->rule,
                         "rule has no action; add one of error=, delay=, "
                         "short=, corrupt=, hang, lie, selfio=");
-    if (st->seen[POL_KEY_SELFIO_SIZE] &&
-        st->spec->selfio != INJ_SELFIO_WRITE)
+    if (st->seen[POL_KEY_SELFIO_SIZE] && st->spec->selfio != INJ_SELFIO_WRITE)
         return pol_fail(st->ctx, &st->fields[POL_KEY_SELFIO_SIZE].all,
                         "'selfio_size' is the size of selfio=write; this "
                         "rule has no selfio=write");

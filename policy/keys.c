@@ -13,16 +13,16 @@
 #include "pol_internal.h"
 
 const char *const pol_key_names[POL_KEY_COUNT] = {
-    [POL_KEY_PATH] = "path",   [POL_KEY_PID] = "pid",
-    [POL_KEY_UID] = "uid",     [POL_KEY_GID] = "gid",
-    [POL_KEY_COMM] = "comm",   [POL_KEY_OFFSET] = "offset",
-    [POL_KEY_SIZE] = "size",   [POL_KEY_FLAGS] = "flags",
-    [POL_KEY_WHEN] = "when",   [POL_KEY_PROB] = "prob",
-    [POL_KEY_AFTER] = "after", [POL_KEY_FOR] = "for",
-    [POL_KEY_ERROR] = "error", [POL_KEY_DELAY] = "delay",
-    [POL_KEY_SHORT] = "short", [POL_KEY_CORRUPT] = "corrupt",
-    [POL_KEY_HANG] = "hang",   [POL_KEY_LIE] = "lie",
-    [POL_KEY_ID] = "id",       [POL_KEY_FORCE] = "force",
+    [POL_KEY_PATH] = "path",     [POL_KEY_PID] = "pid",
+    [POL_KEY_UID] = "uid",       [POL_KEY_GID] = "gid",
+    [POL_KEY_COMM] = "comm",     [POL_KEY_OFFSET] = "offset",
+    [POL_KEY_SIZE] = "size",     [POL_KEY_FLAGS] = "flags",
+    [POL_KEY_WHEN] = "when",     [POL_KEY_PROB] = "prob",
+    [POL_KEY_AFTER] = "after",   [POL_KEY_FOR] = "for",
+    [POL_KEY_ERROR] = "error",   [POL_KEY_DELAY] = "delay",
+    [POL_KEY_SHORT] = "short",   [POL_KEY_CORRUPT] = "corrupt",
+    [POL_KEY_HANG] = "hang",     [POL_KEY_LIE] = "lie",
+    [POL_KEY_ID] = "id",         [POL_KEY_FORCE] = "force",
     [POL_KEY_SELFIO] = "selfio", [POL_KEY_SELFIO_SIZE] = "selfio_size",
 };
 
@@ -277,9 +277,9 @@ static int parse_selfio(struct pol_rule_state *st, const struct pol_tok *v)
 {
     static const char *const kinds[] = {"stat", "lookup", "open", "write",
                                         "fsync"};
-    static const enum inj_selfio values[] = {
-        INJ_SELFIO_STAT, INJ_SELFIO_LOOKUP, INJ_SELFIO_OPEN, INJ_SELFIO_WRITE,
-        INJ_SELFIO_FSYNC};
+    static const enum inj_selfio values[] = {INJ_SELFIO_STAT, INJ_SELFIO_LOOKUP,
+                                             INJ_SELFIO_OPEN, INJ_SELFIO_WRITE,
+                                             INJ_SELFIO_FSYNC};
     const char *hint;
 
     for (size_t i = 0; i < 5; i++) {
@@ -298,8 +298,7 @@ static int parse_selfio(struct pol_rule_state *st, const struct pol_tok *v)
                     "write or fsync");
 }
 
-static int parse_selfio_size(struct pol_rule_state *st,
-                             const struct pol_tok *v)
+static int parse_selfio_size(struct pol_rule_state *st, const struct pol_tok *v)
 {
     int rc = pol_parse_size(st->ctx, v, &st->spec->selfio_size);
 

@@ -1,4 +1,5 @@
-/* policy/policy.h — rule text to rule specs, and the op, group and errno tables.
+/* policy/policy.h — rule text to rule specs, and the op, group and errno
+ * tables.
  *
  * The parser never exits and never prints: every problem comes back as a
  * struct pol_error naming the file, line, column (1-based, in bytes) and the
@@ -46,7 +47,8 @@ int pol_parse_file(const char *path, struct pol_rules *out,
                    struct pol_error *err);
 
 /* "file:line:col: message (at 'token')" into buf; returns buf. */
-const char *pol_error_format(const struct pol_error *err, char *buf, size_t size);
+const char *pol_error_format(const struct pol_error *err, char *buf,
+                             size_t size);
 
 /* errno tables: name ↔ number for every errno the platform defines. */
 int pol_errno_from_name(const char *name); /* "ENOSPC" → 28, or -1 */
@@ -55,7 +57,8 @@ const char *pol_errno_name(int err);       /* 28 → "ENOSPC", or NULL */
 /* True when some syscall behind op can return err (per the man pages). */
 bool pol_errno_valid_for_op(enum inj_op op, int err);
 
-/* Group names (all, data, sync, namespace, attr, xattr, dir) → op mask, or 0. */
+/* Group names (all, data, sync, namespace, attr, xattr, dir) → op mask, or 0.
+ */
 uint64_t pol_group_mask(const char *name);
 
 /* Shipped profiles: the path of profile name's rules file, written to buf.

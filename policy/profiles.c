@@ -86,8 +86,8 @@ int pol_profile_list(void (*fn)(void *arg, const char *name, const char *path),
             if (len <= 6 || strcmp(e->d_name + len - 6, ".rules") != 0)
                 continue;
             if (n == cap) {
-                char **nn = realloc(names, (cap = cap ? 2 * cap : 32) *
-                                               sizeof(*nn));
+                char **nn =
+                    realloc(names, (cap = cap ? 2 * cap : 32) * sizeof(*nn));
                 if (!nn) {
                     rc = -ENOMEM;
                     break;

@@ -85,8 +85,7 @@ static void *recorder(void *p)
     for (unsigned i = 0; i < 100000; i++) {
         enum inj_op op = (enum inj_op)((id + i) % INJ_OP_COUNT);
         uint64_t t = ctl_stats_begin(shared, op);
-        ctl_stats_end(shared, op, t,
-                      (int)(i & 1));
+        ctl_stats_end(shared, op, t, (int)(i & 1));
     }
     return NULL;
 }
