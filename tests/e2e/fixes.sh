@@ -76,15 +76,19 @@ sn_eq "--timeout refused in strict mode" 2 "$SN_START_STATUS"
 
 # --timeout / -o timeout=: how long the kernel keeps entries and attributes
 # in the cached modes (default 1 s): a stat 1.5 s after the first is
-# answered by the kernel with timeout=1h, reaches the daemon without it
+# answered by the kernel with timeout=1h, reaches the daemon without it.
+# The file is held open meanwhile: other tests' drop_caches (they run in
+# parallel) cannot evict a dentry in use, only its timeout can expire it.
 lookups() { sn_run "$SNAGCTL" -m "$SN_MNT" stats --json |
 	python3 -c 'import json,sys; print(sum(o["requests"] for o in json.load(sys.stdin)["ops"] if o["op"] in ("lookup", "getattr")))'; }
 for t in "" 1h; do
 	sn_mount --src "$src" --cache=normal ${t:+-o timeout=$t}
+	exec 7<"$SN_MNT/d/f1"
 	sn_run stat "$SN_MNT/d/f1" >/dev/null
 	a=$(lookups); sleep 1.5
 	sn_run stat "$SN_MNT/d/f1" >/dev/null
 	b=$(lookups)
+	exec 7<&-
 	if [ -n "$t" ]; then
 		sn_eq "timeout=$t: the second stat came from the kernel's cache" "$a" "$b"
 	else
