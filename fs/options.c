@@ -403,8 +403,8 @@ static int parse_option(int argc, char **argv, int *i, struct fs_options *o,
         o->list_profiles = true;
         return 0;
     }
-    if (strcmp(arg, "--no-clone-fd") == 0) {
-        o->clone_fd = false;
+    if (strcmp(arg, "--clone-fd") == 0 || strcmp(arg, "--no-clone-fd") == 0) {
+        o->clone_fd = arg[2] == 'c';
         return 0;
     }
     for (size_t k = 0; k < sizeof(value_opts) / sizeof(value_opts[0]); k++) {
@@ -439,7 +439,6 @@ int fs_options_parse(int argc, char **argv, struct fs_options *o, char *err,
     int npos = 0, rc = 0, i = 1;
 
     memset(o, 0, sizeof(*o));
-    o->clone_fd = true;
     if (errsz)
         err[0] = '\0';
     if (argc > 1 && strcmp(argv[1], "run") == 0) {
@@ -564,7 +563,8 @@ const char *fs_options_usage(void)
            "  -o OPT[,OPT...]         mount options (allow_other, noatime,\n"
            "                          ro, clone_fd, max_threads=N, ...)\n"
            "      --max-threads N     most worker threads\n"
-           "      --no-clone-fd       share one /dev/fuse fd among threads\n"
+           "      --clone-fd          a /dev/fuse fd per thread (default: one\n"
+           "                          shared; --no-clone-fd)\n"
            "      --handle-cache N    forgotten inodes whose file handle is "
            "kept so\n"
            "                          export handles still open them "

@@ -26,7 +26,7 @@ struct fs_options {
 
     bool help, version, list_profiles;
     bool foreground, single_thread, debug;
-    bool clone_fd;             /* default true */
+    bool clone_fd;             /* default false: one shared fd */
     unsigned max_threads;      /* 0: libfuse default */
     unsigned max_idle_threads; /* 0: libfuse default */
     bool has_timeout;          /* --timeout given (normal/writeback) */
