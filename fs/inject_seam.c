@@ -309,8 +309,6 @@ static int seam_run(fuse_req_t req, enum inj_op op, struct fs_inode *node,
     c.path_ret = c.comm_ret = NULL;
     if (fs_call_take_resume(v))
         return seam_apply(fs, &c, v);
-    if (!fs_seam_wanted(fs, op))
-        return 0;
     /* Our own threads' requests (the watchdog let them through) match no
      * rule: a selfio= rule must not feed on its own I/O. */
     struct fs_call *call = fs_call_current();

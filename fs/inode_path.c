@@ -124,9 +124,11 @@ static void marks_add(struct fs_node_path *p, uint64_t rgen, uint64_t op_bit,
     *(dir ? &p->out_dir : &p->out_self) |= op_bit;
 }
 
-void fs_itable_name_rule_out(struct fs_itable *t, uint64_t nodeid,
-                             uint64_t parent, const char *name, uint64_t pgen,
-                             uint64_t rgen, uint64_t op_bit)
+/* Add op_bit to nodeid's marks (marks_add); with a name, only when its
+ * kept path is the one derived from name in parent. */
+static void rule_out(struct fs_itable *t, uint64_t nodeid, uint64_t pgen,
+                     uint64_t rgen, uint64_t op_bit, bool dir, uint64_t parent,
+                     const char *name)
 {
     if (nodeid == FS_ROOT_NODEID)
         return;
@@ -134,24 +136,23 @@ void fs_itable_name_rule_out(struct fs_itable *t, uint64_t nodeid,
     struct fs_shard *s = shard_of(t, nodeid, &h);
     pthread_mutex_lock(&s->lock);
     struct fs_node_path *p = kept_path(s, h, nodeid, pgen);
-    if (p && path_names(p, parent, name))
-        marks_add(p, rgen, op_bit, false);
+    if (p && (!name || path_names(p, parent, name)))
+        marks_add(p, rgen, op_bit, dir);
     pthread_mutex_unlock(&s->lock);
+}
+
+void fs_itable_name_rule_out(struct fs_itable *t, uint64_t nodeid,
+                             uint64_t parent, const char *name, uint64_t pgen,
+                             uint64_t rgen, uint64_t op_bit)
+{
+    rule_out(t, nodeid, pgen, rgen, op_bit, false, parent, name);
 }
 
 void fs_itable_path_rule_out(struct fs_itable *t, uint64_t nodeid,
                              uint64_t pgen, uint64_t rgen, uint64_t op_bit,
                              bool dir)
 {
-    if (nodeid == FS_ROOT_NODEID)
-        return;
-    uint64_t h;
-    struct fs_shard *s = shard_of(t, nodeid, &h);
-    pthread_mutex_lock(&s->lock);
-    struct fs_node_path *p = kept_path(s, h, nodeid, pgen);
-    if (p)
-        marks_add(p, rgen, op_bit, dir);
-    pthread_mutex_unlock(&s->lock);
+    rule_out(t, nodeid, pgen, rgen, op_bit, dir, 0, NULL);
 }
 
 uint64_t fs_itable_nodes_retired(struct fs_itable *t)

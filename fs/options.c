@@ -287,6 +287,18 @@ static const struct {
     {NULL, 'o', OPT_O},
 };
 
+/* Parse val, the value of option arg, as a duration into *ns; examples
+ * name accepted spellings for the error. */
+static int duration_value(const char *val, const char *arg,
+                          const char *examples, uint64_t *ns, char *err,
+                          size_t errsz)
+{
+    if (fs_parse_duration(val, ns))
+        return fail(err, errsz, "bad duration '%s' for %s: expected e.g. %s",
+                    val, arg, examples);
+    return 0;
+}
+
 static int apply_value(struct fs_options *o, enum opt_id id, const char *arg,
                        const char *val, char *err, size_t errsz)
 {
@@ -314,15 +326,13 @@ static int apply_value(struct fs_options *o, enum opt_id id, const char *arg,
         return 0;
     case OPT_WATCHDOG:
         /* 0 or off: no watchdog (docs/watchdog.md). */
-        if (strcmp(val, "off") == 0)
-            o->watchdog_ns = 0;
-        else if (fs_parse_duration(val, &o->watchdog_ns))
-            return fail(err, errsz,
-                        "bad duration '%s' for %s: expected e.g. 10s, "
-                        "500ms, or 0/off",
-                        val, arg);
         o->has_watchdog = true;
-        return 0;
+        if (strcmp(val, "off") == 0) {
+            o->watchdog_ns = 0;
+            return 0;
+        }
+        return duration_value(val, arg, "10s, 500ms, or 0/off", &o->watchdog_ns,
+                              err, errsz);
     case OPT_WD_ACTION:
         if (fs_watchdog_action_parse(val, &o->watchdog_actions) < 0)
             return fail(err, errsz,
@@ -357,13 +367,9 @@ static int apply_value(struct fs_options *o, enum opt_id id, const char *arg,
         o->has_handle_cache = true;
         return 0;
     case OPT_TIMEOUT:
-        if (fs_parse_duration(val, &o->timeout_ns))
-            return fail(err, errsz,
-                        "bad duration '%s' for %s: expected e.g. 1s, 500ms, "
-                        "1h",
-                        val, arg);
         o->has_timeout = true;
-        return 0;
+        return duration_value(val, arg, "1s, 500ms, 1h", &o->timeout_ns, err,
+                              errsz);
     case OPT_O:
         return take_fuse_opts(o, val, err, errsz);
     }

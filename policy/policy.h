@@ -57,8 +57,8 @@ const char *pol_errno_name(int err);       /* 28 → "ENOSPC", or NULL */
 /* True when some syscall behind op can return err (per the man pages). */
 bool pol_errno_valid_for_op(enum inj_op op, int err);
 
-/* Group names (all, data, sync, namespace, attr, xattr, dir) → op mask, or 0.
- */
+/* Group name (all, data, sync, namespace, attr, xattr, dir) → op mask; 0 if
+ * unknown. */
 uint64_t pol_group_mask(const char *name);
 
 /* Shipped profiles: the path of profile name's rules file, written to buf.

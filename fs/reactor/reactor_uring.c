@@ -15,9 +15,8 @@
 
 #define RING_ENTRIES 256
 #define RING_CQ_ENTRIES 4096
-#define UD_EVENTFD                                                             \
-    1u /* user_data of the eventfd read; entries are pointers                  \
-        */
+/* user_data of the eventfd read; entries are pointers */
+#define UD_EVENTFD 1u
 
 int fs_uring_init(struct fs_reactor *r)
 {
