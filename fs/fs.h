@@ -103,13 +103,23 @@ static inline struct fs_inode *fs_node(fuse_req_t req, fuse_ino_t ino)
 
 /* Fill e for the object behind a fresh O_PATH fd: publish it in the table
  * (taking fd) and set timeouts; *out (may be NULL) gets the node. Returns 0
- * or -errno. */
+ * (new or revived node), 1 (it was live: fd closed as a duplicate) or
+ * -errno. */
 int fs_entry_from_fd(struct fs_ctx *fs, int fd, struct fuse_entry_param *e,
                      struct fs_inode **out);
 
-/* Look up name in parent: one more kernel reference on success. */
+/* Look up name in parent: one more kernel reference on success. Learns
+ * per worker thread whether names tend to be new or known, and stats or
+ * opens first accordingly (the fewest syscalls either way). */
 int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
                  struct fuse_entry_param *e);
+/* The same when the caller knows better (and the thread's guess is left
+ * alone): likely_new for a name just created or a readdirplus entry no
+ * live node has (openat first: two syscalls), else fstatat first (one for
+ * a node the kernel holds). Either way the answer is the same. */
+int fs_do_lookup_hinted(struct fs_ctx *fs, struct fs_inode *parent,
+                        const char *name, bool likely_new,
+                        struct fuse_entry_param *e);
 
 /* "/proc/self/fd/N" for a node's O_PATH fd. */
 void fs_proc_path(char buf[64], int fd);

@@ -347,10 +347,12 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
     struct fs_node_path *stale_path = NULL;
     uint64_t h;
     struct fs_shard *s = shard_of(t, nodeid, &h);
+    int was_live = 0;
 
     pthread_mutex_lock(&s->lock);
     struct fs_inode *n = shard_find(s, h, nodeid);
     if (n) {
+        was_live = n->nlookup > 0;
         if (n->nlookup == 0 && !n->root) {
             /* Revive a ghost (or a node between forget's phases). The
              * object may be a new one that reuses the inode number, so
@@ -401,7 +403,7 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
     free(stale_path);
     *out = n;
     maybe_evict(t);
-    return 0;
+    return was_live;
 }
 
 struct fs_inode *fs_inode_ref_open(struct fs_itable *t, const struct stat *st)
@@ -698,6 +700,8 @@ int fs_itable_resolve(struct fs_itable *t, uint64_t nodeid,
         goto out_free;
     }
     rc = fs_inode_publish(t, fd, st, out);
+    if (rc > 0)
+        rc = 0;
 out_free:
     free(copy);
     return rc;

@@ -126,7 +126,9 @@ void fs_itable_set_fd_budget(struct fs_itable *t, size_t budget);
 
 /* Enter the object behind fd (O_PATH, stat'ed as *st) into the table with
  * one more kernel reference. Takes ownership of fd (closed when the node
- * already had one). Returns 0 or -errno (-EOVERFLOW: too many devices). */
+ * already had one). Returns 1 when the node was live already (the kernel
+ * held it), 0 when it is new or revived from a ghost, or -errno
+ * (-EOVERFLOW: too many devices). */
 int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
                      struct fs_inode **out);
 

@@ -95,6 +95,16 @@ void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         dir_close(d); /* interrupted: no releasedir will come */
 }
 
+/* Whether the kernel already holds the node a directory entry names, by
+ * its d_ino on the directory's device (a guess: a mount point's d_ino is
+ * the covered directory's; the lookup is right either way). */
+static bool entry_is_live(struct fs_ctx *fs, const struct fs_inode *dir,
+                          const struct dirent *ent)
+{
+    uint64_t id = fs_itable_nodeid(&fs->itable, dir->dev, ent->d_ino);
+    return id != 0 && fs_inode_get(&fs->itable, id) != NULL;
+}
+
 static bool is_dot(const char *name)
 {
     return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
@@ -166,7 +176,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                 e.attr.st_ino = d->entry->d_ino;
                 e.attr.st_mode = (mode_t)d->entry->d_type << 12;
             } else {
-                rc = fs_do_lookup(fs, n, name, &e);
+                rc = fs_do_lookup_hinted(fs, n, name,
+                                         !entry_is_live(fs, n, d->entry), &e);
                 if (rc == -ENOENT) { /* gone since readdir saw it */
                     d->entry = NULL;
                     d->offset = next;

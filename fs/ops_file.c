@@ -155,7 +155,9 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         fs_reply_status(req, fd);
         return;
     }
-    rc = fs_do_lookup(fs, p, name, &e);
+    /* The kernel sends CREATE for a name it found negative: the file is
+     * almost always new. */
+    rc = fs_do_lookup_hinted(fs, p, name, true, &e);
     if (rc < 0) {
         close(fd);
         fs_reply_status(req, rc);

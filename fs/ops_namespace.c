@@ -43,7 +43,7 @@ int fs_entry_from_fd(struct fs_ctx *fs, int fd, struct fuse_entry_param *e,
     e->generation = 0;
     e->attr_timeout = fs->timeout;
     e->entry_timeout = fs->timeout;
-    return 0;
+    return rc; /* 1: the node was live already */
 }
 
 static int entry_of_node(struct fs_ctx *fs, struct fs_inode *n,
@@ -59,48 +59,112 @@ static int entry_of_node(struct fs_ctx *fs, struct fs_inode *n,
     return 0;
 }
 
-/* fs_do_lookup() of a name (not "." nor the root's "..") whose fstatat
- * the caller has done: st. */
-static int lookup_stated(struct fs_ctx *fs, struct fs_inode *parent,
-                         const char *name, const struct stat *st,
-                         struct fuse_entry_param *e)
+/* n, just given a kernel reference for name in parent, inherits its path.
+ * ".." (an export's parent lookup) names no path below parent. */
+static void lookup_found(struct fs_ctx *fs, struct fs_inode *parent,
+                         const char *name, struct fs_inode *n)
 {
-    memset(e, 0, sizeof(*e));
-    e->attr = *st;
-    struct fs_inode *n = fs_inode_ref_open(&fs->itable, &e->attr);
-    if (n) {
-        e->ino = n->nodeid;
-        e->attr_timeout = fs->timeout;
-        e->entry_timeout = fs->timeout;
-    } else {
-        int fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-            return -errno;
-        int rc = fs_entry_from_fd(fs, fd, e, &n);
-        if (rc < 0)
-            return rc;
-    }
-    /* n holds a kernel reference now, so it stays valid here. ".." (an
-     * export's parent lookup) names no path below parent. */
     if (strcmp(name, "..") != 0)
         fs_inode_path_inherit(&fs->itable, parent, n, name);
+}
+
+/* The open-first lookup of a name (not "." nor the root's ".."): openat
+ * and fstat of the fresh fd, two syscalls. *known (may be NULL) says
+ * whether the node was live already (the fresh fd was then a duplicate,
+ * closed by fs_inode_publish). */
+static int lookup_opened(struct fs_ctx *fs, struct fs_inode *parent,
+                         const char *name, struct fuse_entry_param *e,
+                         bool *known)
+{
+    int fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct fs_inode *n;
+    int rc = fs_entry_from_fd(fs, fd, e, &n);
+    if (rc < 0)
+        return rc;
+    if (known)
+        *known = rc > 0;
+    lookup_found(fs, parent, name, n);
     return 0;
+}
+
+/* The stat-first lookup, once the caller has done the fstatat of name: st.
+ * A live node with its fd open is that very object (its fd keeps the inode
+ * alive): no further syscall. Anything else is opened. */
+static int lookup_stated(struct fs_ctx *fs, struct fs_inode *parent,
+                         const char *name, const struct stat *st,
+                         struct fuse_entry_param *e, bool *known)
+{
+    struct fs_inode *n = fs_inode_ref_open(&fs->itable, st);
+    if (!n)
+        return lookup_opened(fs, parent, name, e, known);
+    memset(e, 0, sizeof(*e));
+    e->attr = *st;
+    e->ino = n->nodeid;
+    e->attr_timeout = fs->timeout;
+    e->entry_timeout = fs->timeout;
+    if (known)
+        *known = true;
+    lookup_found(fs, parent, name, n);
+    return 0;
+}
+
+static bool is_self_name(const struct fs_inode *parent, const char *name)
+{
+    return strcmp(name, ".") == 0 || (strcmp(name, "..") == 0 && parent->root);
+}
+
+/* Which lookup goes first, per worker thread: a saturating count of the
+ * names recent lookups found new (up) or already live (down). A node the
+ * kernel holds (a path walk in strict mode, a revalidation after the entry
+ * timeout) costs one fstatat stat-first and three syscalls open-first; a
+ * new one (a cold walk after mount or drop_caches) costs three stat-first
+ * and two open-first. Two new names in a row switch to open-first, two
+ * known ones back. */
+static __thread unsigned lookup_new_streak;
+enum { LOOKUP_STREAK_MAX = 3, LOOKUP_OPEN_FIRST_AT = 2 };
+
+static void lookup_learn(bool known)
+{
+    if (known && lookup_new_streak > 0)
+        lookup_new_streak--;
+    else if (!known && lookup_new_streak < LOOKUP_STREAK_MAX)
+        lookup_new_streak++;
+}
+
+static int lookup_first(struct fs_ctx *fs, struct fs_inode *parent,
+                        const char *name, bool open_first,
+                        struct fuse_entry_param *e, bool *known)
+{
+    if (open_first)
+        return lookup_opened(fs, parent, name, e, known);
+    struct stat st;
+    if (fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return -errno;
+    return lookup_stated(fs, parent, name, &st, e, known);
 }
 
 int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
                  struct fuse_entry_param *e)
 {
-    if (strcmp(name, ".") == 0)
+    if (is_self_name(parent, name))
         return entry_of_node(fs, parent, e);
-    if (strcmp(name, "..") == 0 && parent->root)
+    bool known = false;
+    int rc = lookup_first(fs, parent, name,
+                          lookup_new_streak >= LOOKUP_OPEN_FIRST_AT, e, &known);
+    if (rc == 0)
+        lookup_learn(known);
+    return rc;
+}
+
+int fs_do_lookup_hinted(struct fs_ctx *fs, struct fs_inode *parent,
+                        const char *name, bool likely_new,
+                        struct fuse_entry_param *e)
+{
+    if (is_self_name(parent, name))
         return entry_of_node(fs, parent, e);
-    /* Most lookups (every path walk in strict mode) find a node the
-     * kernel already holds: one fstatat then, instead of openat, fstat and
-     * close of a duplicate fd. */
-    struct stat st;
-    if (fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return -errno;
-    return lookup_stated(fs, parent, name, &st, e);
+    return lookup_first(fs, parent, name, likely_new, e, NULL);
 }
 
 void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -158,7 +222,7 @@ void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     if (rc == 0)
         rc = serr < 0 ? fs_do_lookup(fs, p, name, &e)
              : serr   ? -serr
-                      : lookup_stated(fs, p, name, &st, &e);
+                      : lookup_stated(fs, p, name, &st, &e, NULL);
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;
@@ -226,7 +290,7 @@ static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name,
     rc = rc < 0 ? -errno : 0;
     fs_creds_leave(fs, &c);
     if (rc == 0)
-        rc = fs_do_lookup(fs, p, name, &e);
+        rc = fs_do_lookup_hinted(fs, p, name, true, &e);
     if (rc < 0) {
         fs_reply_status(req, rc);
         return;

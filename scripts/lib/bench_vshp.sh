@@ -2,8 +2,12 @@
 # the same cache mode, paired. hp (its default: writeback cache, a day's
 # timeouts), snagfs writeback (its default 1 s timeout) and wb-24h (snagfs
 # writeback with hp's timeouts) are mounted side by side; round after round
-# each metadata phase (create, stat, unlink of N files) and open+close runs
-# on each of them in turn (the order rotates per round). Each round gives a
+# each metadata phase (create, stat, lookup, list, unlink of N files) and
+# open+close runs on each of them in turn (the order rotates per round).
+# "lookup" and "list" start after every daemon's inodes were forgotten
+# (drop_caches): "lookup" stats each file by name (a LOOKUP of a node the
+# daemon no longer holds), "list" is `ls -l` of the directory (one readdir,
+# served with READDIRPLUS, and an lstat per entry). Each round gives a
 # throughput ratio and a daemon-CPU ratio per snagfs target against hp; the
 # table shows their medians and quartiles.
 #
@@ -26,7 +30,8 @@ bench_vs_hp() {
 	echo "# vs hp: $rounds rounds of $n files" >&2
 	for ((r = 1; r <= rounds; r++)); do
 		for t in "${list[@]}"; do mkdir -p "${path[$t]}/meta"; : >"${path[$t]}/oc"; done
-		for w in create stat unlink openclose; do
+		for w in create stat lookup list unlink openclose; do
+			case $w in lookup | list) forget_inodes ;; esac
 			for ((k = 0; k < nt; k++)); do
 				t=${list[$(((k + r - 1) % nt))]} p=${dpid[$t]}
 				b=$(cpu_snap "$p")
@@ -53,7 +58,7 @@ def quart(xs):
 others = ("writeback", "wb-24h")
 print("%-10s %-7s %9s %9s %9s   %-24s %-24s" % ("workload", "unit", "hp", "writeback", "wb-24h",
       "speed vs hp: writeback", "wb-24h"))
-for w in ("create", "stat", "unlink", "openclose"):
+for w in ("create", "stat", "lookup", "list", "unlink", "openclose"):
     rows = [c for (ww, _), c in cells.items() if ww == w and all(t in c for t in ("hp",) + others)]
     if not rows:
         continue

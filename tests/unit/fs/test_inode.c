@@ -81,17 +81,25 @@ static void make_file(struct fixture *f, const char *name)
     close(fd);
 }
 
-/* Publish name as a lookup would: O_PATH fd + stat. */
-static struct fs_inode *lookup(struct fixture *f, const char *name)
+/* Publish name as a lookup would: O_PATH fd + stat. *rc gets what
+ * fs_inode_publish returned (1: the node was live already). */
+static struct fs_inode *publish(struct fixture *f, const char *name, int *rc)
 {
     struct stat st;
     struct fs_inode *n = NULL;
     int fd = openat(f->root_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     assert_true(fd >= 0);
     assert_int_equal(fstatat(fd, "", &st, AT_EMPTY_PATH), 0);
-    assert_int_equal(fs_inode_publish(&f->t, fd, &st, &n), 0);
+    *rc = fs_inode_publish(&f->t, fd, &st, &n);
+    assert_true(*rc >= 0);
     assert_non_null(n);
     return n;
+}
+
+static struct fs_inode *lookup(struct fixture *f, const char *name)
+{
+    int rc;
+    return publish(f, name, &rc);
 }
 
 static void live_ghosts(struct fixture *f, size_t live, size_t ghosts)
@@ -131,6 +139,31 @@ static void test_nodeid_is_stable(void **state)
     assert_ptr_equal(lookup(f, "b"), n);
     fs_inode_forget(&f->t, n->nodeid, 3);
     live_ghosts(f, 0, 1);
+}
+
+/* What lookups use to learn whether names tend to be new: publish says
+ * whether the kernel held the node already (the fresh fd then was a
+ * duplicate and is closed; teardown checks no fd leaks). */
+static void test_publish_says_live(void **state)
+{
+    struct fixture *f = *state;
+    int rc;
+    make_file(f, "a");
+    struct fs_inode *n = publish(f, "a", &rc);
+    assert_int_equal(rc, 0); /* new */
+    assert_ptr_equal(publish(f, "a", &rc), n);
+    assert_int_equal(rc, 1); /* live */
+    assert_int_equal(linkat(f->root_fd, "a", f->root_fd, "b", 0), 0);
+    assert_ptr_equal(publish(f, "b", &rc), n);
+    assert_int_equal(rc, 1); /* another name, the same live node */
+    fs_inode_forget(&f->t, n->nodeid, 3);
+    live_ghosts(f, 0, 1);
+    uint64_t id = n->nodeid;
+    assert_int_equal(publish(f, "a", &rc)->nodeid, id);
+    assert_int_equal(rc, 0); /* revived from a ghost: the kernel held none */
+    assert_int_equal(publish(f, ".", &rc)->nodeid, FS_ROOT_NODEID);
+    assert_int_equal(rc, 1); /* the root is always held */
+    fs_inode_forget(&f->t, id, 1);
 }
 
 static void test_forget_counts(void **state)
@@ -531,6 +564,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_root_is_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nodeid_is_stable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_says_live, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_forget_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forget_frees_without_ghosts,
                                         setup_noghosts, teardown),
