@@ -338,11 +338,7 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
         close(fd);
         return -EOVERFLOW;
     }
-    struct fs_inode *fresh = calloc(1, sizeof(*fresh));
-    if (!fresh) {
-        close(fd);
-        return -ENOMEM;
-    }
+    struct fs_inode *fresh = NULL;
     struct fs_fhandle *stale = NULL;
     struct fs_node_path *stale_path = NULL;
     uint64_t h;
@@ -351,6 +347,19 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
 
     pthread_mutex_lock(&s->lock);
     struct fs_inode *n = shard_find(s, h, nodeid);
+    if (!n) {
+        /* A new node: allocated unlocked, then looked for again. Most
+         * publishes find theirs (a ghost revived after drop_caches, a
+         * live node) and allocate nothing. */
+        pthread_mutex_unlock(&s->lock);
+        fresh = calloc(1, sizeof(*fresh));
+        if (!fresh) {
+            close(fd);
+            return -ENOMEM;
+        }
+        pthread_mutex_lock(&s->lock);
+        n = shard_find(s, h, nodeid);
+    }
     if (n) {
         was_live = n->nlookup > 0;
         if (n->nlookup == 0 && !n->root) {
