@@ -109,12 +109,12 @@ int fs_entry_from_fd(struct fs_ctx *fs, int fd, struct fuse_entry_param *e,
                      struct fs_inode **out);
 
 /* Look up name in parent: one more kernel reference on success. Learns
- * per worker thread whether names tend to be new or known, and stats or
+ * per directory whether its names tend to be new or known, and stats or
  * opens first accordingly (the fewest syscalls either way). */
 int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
                  struct fuse_entry_param *e);
-/* The same when the caller knows better (and the thread's guess is left
- * alone): likely_new for a name just created or a readdirplus entry no
+/* The same when the caller knows better (and the directory's count is
+ * left alone): likely_new for a name just created or a readdirplus entry no
  * live node has (openat first: two syscalls), else fstatat first (one for
  * a node the kernel holds). Either way the answer is the same. */
 int fs_do_lookup_hinted(struct fs_ctx *fs, struct fs_inode *parent,

@@ -209,6 +209,7 @@ int fs_itable_init(struct fs_itable *t, int root_fd, size_t ghost_max)
     r->fd = root_fd;
     r->nlookup = 1;
     r->root = true;
+    r->new_names = FS_NEW_NAMES_START;
     if (dev_index(t, st.st_dev, root_fd, true) != 0) {
         free(r);
         goto out_free;
@@ -381,6 +382,8 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
                 atomic_fetch_add(&t->open_fds, 1);
             } /* else forgotten while pinned: its fd is still open */
             n->type = st->st_mode & S_IFMT;
+            atomic_store_explicit(&n->new_names, FS_NEW_NAMES_START,
+                                  memory_order_relaxed);
             atomic_fetch_add(&t->live, 1);
         } else if (n->fd < 0 && !n->root) {
             /* Live but evicted: keep the fresh fd. */
@@ -399,6 +402,7 @@ int fs_inode_publish(struct fs_itable *t, int fd, const struct stat *st,
         n->fd = fd;
         fd = -1;
         n->nlookup = 1;
+        n->new_names = FS_NEW_NAMES_START;
         shard_insert(s, h, n);
         atomic_fetch_add(&t->live, 1);
         atomic_fetch_add(&t->open_fds, 1);

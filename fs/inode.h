@@ -58,10 +58,17 @@ struct fs_inode {
     bool root;             /* never freed before fs_itable_destroy() */
     bool ghost;            /* counted in t->ghosts; shard lock */
     bool pooled;           /* lives in t->ghost_slab (see inode.c) */
+    /* A directory's recent lookups that found names new to the table, a
+     * saturating count (ops_namespace.c picks the lookup's first syscall
+     * by it; relaxed, a hint). FS_NEW_NAMES_START for a node new to the
+     * table or revived: nobody has looked into it, so its names are new. */
+    _Atomic uint8_t new_names;
     struct fs_fhandle *fh; /* backing handle of a ghost, or NULL; shard lock */
     struct fs_node_path *path; /* cached path for rules, or NULL; shard lock;
                                   dropped when the node is forgotten */
 };
+
+#define FS_NEW_NAMES_START 2
 
 struct fs_shard {
     pthread_mutex_t lock;

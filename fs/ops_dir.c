@@ -169,6 +169,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         const char *name = d->entry->d_name;
         off_t next = d->entry->d_off;
         size_t used;
+        /* An entry that will not fit ends the reply before its lookup
+         * (the next READDIRPLUS looks it up). */
+        if (plus && fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0) > rem)
+            break;
         if (plus) {
             struct fuse_entry_param e;
             if (is_dot(name)) {

@@ -115,22 +115,31 @@ static bool is_self_name(const struct fs_inode *parent, const char *name)
     return strcmp(name, ".") == 0 || (strcmp(name, "..") == 0 && parent->root);
 }
 
-/* Which lookup goes first, per worker thread: a saturating count of the
- * names recent lookups found new (up) or already live (down). A node the
- * kernel holds (a path walk in strict mode, a revalidation after the entry
- * timeout) costs one fstatat stat-first and three syscalls open-first; a
- * new one (a cold walk after mount or drop_caches) costs three stat-first
- * and two open-first. Two new names in a row switch to open-first, two
- * known ones back. */
-static __thread unsigned lookup_new_streak;
-enum { LOOKUP_STREAK_MAX = 3, LOOKUP_OPEN_FIRST_AT = 2 };
+/* Which syscall a lookup makes first, per directory: by the count of its
+ * recent lookups that found names new to the table (up) or nodes the
+ * kernel holds (down). A held node (a path walk in strict mode, a
+ * revalidation after the entry timeout) costs one fstatat stat-first and
+ * three syscalls open-first; a new one (a cold walk after mounting or
+ * drop_caches) three stat-first and two open-first. A directory new to the
+ * table starts open-first; two held names in a row switch it to
+ * stat-first, two new ones back. Per directory, not per thread: in a
+ * strict-mode walk the parents are held and the leaves new. */
+enum { NEW_NAMES_MAX = 3, OPEN_FIRST_AT = FS_NEW_NAMES_START };
 
-static void lookup_learn(bool known)
+static bool lookup_expects_new(const struct fs_inode *dir)
 {
-    if (known && lookup_new_streak > 0)
-        lookup_new_streak--;
-    else if (!known && lookup_new_streak < LOOKUP_STREAK_MAX)
-        lookup_new_streak++;
+    return atomic_load_explicit(&dir->new_names, memory_order_relaxed) >=
+           OPEN_FIRST_AT;
+}
+
+static void lookup_learn(struct fs_inode *dir, bool known)
+{
+    uint8_t c = atomic_load_explicit(&dir->new_names, memory_order_relaxed);
+    if (known && c > 0)
+        c--;
+    else if (!known && c < NEW_NAMES_MAX)
+        c++;
+    atomic_store_explicit(&dir->new_names, c, memory_order_relaxed);
 }
 
 static int lookup_first(struct fs_ctx *fs, struct fs_inode *parent,
@@ -151,10 +160,10 @@ int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
     if (is_self_name(parent, name))
         return entry_of_node(fs, parent, e);
     bool known = false;
-    int rc = lookup_first(fs, parent, name,
-                          lookup_new_streak >= LOOKUP_OPEN_FIRST_AT, e, &known);
+    int rc = lookup_first(fs, parent, name, lookup_expects_new(parent), e,
+                          &known);
     if (rc == 0)
-        lookup_learn(known);
+        lookup_learn(parent, known);
     return rc;
 }
 

@@ -151,6 +151,12 @@ static void test_publish_says_live(void **state)
     make_file(f, "a");
     struct fs_inode *n = publish(f, "a", &rc);
     assert_int_equal(rc, 0); /* new */
+    /* A node new to the table expects its names to be new too. */
+    assert_int_equal(n->new_names, FS_NEW_NAMES_START);
+    atomic_store(&n->new_names, 0);
+    assert_ptr_equal(publish(f, "a", &rc), n);
+    assert_int_equal(n->new_names, 0); /* a live node keeps its count */
+    fs_inode_forget(&f->t, n->nodeid, 1);
     assert_ptr_equal(publish(f, "a", &rc), n);
     assert_int_equal(rc, 1); /* live */
     assert_int_equal(linkat(f->root_fd, "a", f->root_fd, "b", 0), 0);
@@ -159,10 +165,14 @@ static void test_publish_says_live(void **state)
     uint64_t id = n->nodeid;
     fs_inode_forget(&f->t, id, 3); /* n is packed away as a ghost */
     live_ghosts(f, 0, 1);
-    assert_int_equal(publish(f, "a", &rc)->nodeid, id);
+    struct fs_inode *m = publish(f, "a", &rc);
+    assert_int_equal(m->nodeid, id);
     assert_int_equal(rc, 0); /* revived from a ghost: the kernel held none */
+    assert_int_equal(m->new_names, FS_NEW_NAMES_START);
     assert_int_equal(publish(f, ".", &rc)->nodeid, FS_ROOT_NODEID);
     assert_int_equal(rc, 1); /* the root is always held */
+    assert_int_equal(fs_inode_get(&f->t, FS_ROOT_NODEID)->new_names,
+                     FS_NEW_NAMES_START); /* and starts out "new" */
     fs_inode_forget(&f->t, id, 1);
 }
 
