@@ -160,8 +160,8 @@ int fs_do_lookup(struct fs_ctx *fs, struct fs_inode *parent, const char *name,
     if (is_self_name(parent, name))
         return entry_of_node(fs, parent, e);
     bool known = false;
-    int rc = lookup_first(fs, parent, name, lookup_expects_new(parent), e,
-                          &known);
+    int rc =
+        lookup_first(fs, parent, name, lookup_expects_new(parent), e, &known);
     if (rc == 0)
         lookup_learn(parent, known);
     return rc;
