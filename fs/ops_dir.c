@@ -8,7 +8,7 @@
  * directory).
  *  - readdirplus takes one kernel reference for every entry it returns
  *    except "." and ".." (sent without a nodeid, so the kernel takes none);
- *    an entry that does not fit is forgotten again before replying.
+ *    an entry that does not fit is not looked up.
  *  - Once an entry is in the reply buffer, a later error ends the reply
  *    early instead of replacing it: the references must reach the kernel.
  */
@@ -169,11 +169,12 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         const char *name = d->entry->d_name;
         off_t next = d->entry->d_off;
         size_t used;
-        /* An entry that will not fit ends the reply before its lookup
-         * (the next READDIRPLUS looks it up). */
-        if (plus && fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0) > rem)
-            break;
         if (plus) {
+            /* An entry that will not fit ends the reply before its lookup
+             * (the next READDIRPLUS looks it up), so every reference taken
+             * reaches the kernel. */
+            if (fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0) > rem)
+                break;
             struct fuse_entry_param e;
             if (is_dot(name)) {
                 memset(&e, 0, sizeof(e));
@@ -192,11 +193,6 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     break;
             }
             used = fuse_add_direntry_plus(req, p, rem, name, &e, next);
-            if (used > rem) {
-                if (e.ino)
-                    fs_inode_forget(&fs->itable, e.ino, 1);
-                break;
-            }
         } else {
             struct stat st = {
                 .st_ino = d->entry->d_ino,

@@ -79,7 +79,7 @@ for w in ("create", "stat", "lookup", "list", "unlink", "openclose"):
           med["writeback"], med["wb-24h"], cols[0], cols[1]))
     med, cols = fmt(1)
     print("%-10s %-7s %9.2f %9.2f %9.2f   %-24s %-24s" % ("", "cpu us", med["hp"], med["writeback"],
-          med["wb-24h"], cols[0].replace("(", "(").strip(), cols[1]))
+          med["wb-24h"], cols[0], cols[1]))
 print("\n%s paired rounds of %s files (open+close: median latency of the pairs)." % (sys.argv[2], sys.argv[3]))
 print("First line of each workload: throughput (open+close: latency), median over the")
 print("rounds; the ratio columns are the median of the per-round speed ratios to hp")
