@@ -303,11 +303,22 @@ uint64_t fs_inflight_overflows(const struct fs_inflight_table *t)
 
 static _Atomic pid_t self_tids[FS_SELF_MAX_THREADS];
 static _Atomic int self_roles[FS_SELF_MAX_THREADS];
-static _Atomic size_t self_high;     /* slots [0, self_high) may be in use */
-static _Atomic uint64_t self_filter; /* bit (tid & 63) set for every tid ever */
+static _Atomic size_t self_high; /* slots [0, self_high) may be in use */
+/* How many registered threads have a tid in each bucket (tid mod the
+ * size). Zero answers "not ours" with one load; unregistering decrements,
+ * so threads that came and went leave nothing behind. Thread ids are
+ * handed out in sequence, so the daemon's own threads rarely share a
+ * bucket and a client's pid lands in a used one about once in
+ * FS_SELF_FILTER_SIZE / (our thread count). */
+static _Atomic uint16_t self_filter[FS_SELF_FILTER_SIZE];
 static __thread int tls_self_index = -1;
 static pthread_key_t self_key;
 static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+
+static _Atomic uint16_t *self_bucket(pid_t tid)
+{
+    return &self_filter[(uint32_t)tid % FS_SELF_FILTER_SIZE];
+}
 
 static void self_thread_exit(void *arg)
 {
@@ -331,7 +342,7 @@ int fs_self_register_thread(enum fs_thread_role role)
         if (!atomic_compare_exchange_strong(&self_tids[i], &expect, -1))
             continue;
         atomic_store(&self_roles[i], (int)role);
-        atomic_fetch_or(&self_filter, UINT64_C(1) << (tid & 63));
+        atomic_fetch_add(self_bucket(tid), 1);
         atomic_store_explicit(&self_tids[i], tid, memory_order_release);
         size_t high = atomic_load(&self_high);
         while (high < i + 1 &&
@@ -349,7 +360,9 @@ void fs_self_unregister_thread(void)
 {
     if (tls_self_index < 0)
         return;
+    pid_t tid = atomic_load(&self_tids[tls_self_index]);
     atomic_store_explicit(&self_tids[tls_self_index], 0, memory_order_release);
+    atomic_fetch_sub(self_bucket(tid), 1);
     tls_self_index = -1;
     pthread_setspecific(self_key, NULL);
 }
@@ -358,14 +371,21 @@ static int self_find(pid_t tid)
 {
     if (tid <= 0)
         return -1;
-    uint64_t f = atomic_load_explicit(&self_filter, memory_order_relaxed);
-    if (!(f & (UINT64_C(1) << (tid & 63))))
+    if (!atomic_load_explicit(self_bucket(tid), memory_order_relaxed))
         return -1;
     size_t high = atomic_load_explicit(&self_high, memory_order_acquire);
     for (size_t i = 0; i < high; i++)
         if (atomic_load_explicit(&self_tids[i], memory_order_relaxed) == tid)
             return (int)i;
     return -1;
+}
+
+size_t fs_self_filter_used(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < FS_SELF_FILTER_SIZE; i++)
+        n += atomic_load_explicit(&self_filter[i], memory_order_relaxed) != 0;
+    return n;
 }
 
 bool fs_self_is_own_thread(pid_t tid)

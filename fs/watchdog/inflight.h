@@ -135,6 +135,7 @@ enum fs_thread_role {
 };
 
 #define FS_SELF_MAX_THREADS 1024
+#define FS_SELF_FILTER_SIZE 1024 /* buckets of the "is it ours" filter */
 
 /* Register the calling thread (idempotent: a __thread flag makes repeat calls
  * one load, so a worker may call it on every request). The thread is removed
@@ -146,8 +147,13 @@ int fs_self_register_thread(enum fs_thread_role role);
 void fs_self_unregister_thread(void);
 
 /* Is tid one of our registered threads? tid 0 (kernel writeback) is never
- * ours. Lock-free; a 64-bit filter answers most "no"s with one load. */
+ * ours. Lock-free; a filter of registered tids by bucket answers almost
+ * every "no" with one load, however many threads have come and gone. */
 bool fs_self_is_own_thread(pid_t tid);
+
+/* Buckets of that filter holding a registered thread (for tests: it
+ * returns to where it was when the threads registered since are gone). */
+size_t fs_self_filter_used(void);
 
 /* The role of a registered thread, or -1 if tid is not registered. */
 int fs_self_role(pid_t tid);

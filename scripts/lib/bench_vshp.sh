@@ -17,9 +17,13 @@
 # and client on one CPU), so it also carries scheduling noise: judge small
 # differences by the CPU ratio.
 #
-# Sourced by scripts/bench once the targets hp, writeback and wb-24h are
-# mounted (path[], dpid[], list[]); uses meta_one, oc_one, cpu_snap,
-# cpu_per_op, forget_inodes, $runs_arg, $quick, $meta_arg.
+# With --against PATH the writeback column is "alt": PATH, another snagfs
+# binary, with wb-24h's options, in the same rounds (an A/B of two builds).
+#
+# Sourced by scripts/bench once the targets hp, writeback (or alt) and
+# wb-24h are mounted (path[], dpid[], list[]); uses meta_one, oc_one,
+# cpu_snap, cpu_per_op, forget_inodes, $runs_arg, $quick, $meta_arg,
+# $against, $vshp_other (writeback or alt).
 
 bench_vs_hp() {
 	local rounds=${runs_arg:-10} n=5000 pairs=2000 r k t w p b a out v ops
@@ -46,7 +50,7 @@ bench_vs_hp() {
 		for t in "${list[@]}"; do sn_run rm -rf "${path[$t]}/meta" "${path[$t]}/oc"; done
 		forget_inodes
 	done
-	python3 - "$raw" "$rounds" "$n" <<'PY'
+	python3 - "$raw" "$rounds" "$n" "$vshp_other" <<'PY'
 import collections, statistics, sys
 cells = collections.defaultdict(dict)
 for line in open(sys.argv[1]):
@@ -55,9 +59,9 @@ for line in open(sys.argv[1]):
 def quart(xs):
     xs = sorted(xs)
     return xs[len(xs) // 4], statistics.median(xs), xs[(3 * len(xs)) // 4]
-others = ("writeback", "wb-24h")
-print("%-10s %-7s %9s %9s %9s   %-24s %-24s" % ("workload", "unit", "hp", "writeback", "wb-24h",
-      "speed vs hp: writeback", "wb-24h"))
+others = (sys.argv[4], "wb-24h")
+print("%-10s %-7s %9s %9s %9s   %-24s %-24s" % ("workload", "unit", "hp", others[0], "wb-24h",
+      "speed vs hp: " + others[0], "wb-24h"))
 for w in ("create", "stat", "lookup", "list", "unlink", "openclose"):
     rows = [c for (ww, _), c in cells.items() if ww == w and all(t in c for t in ("hp",) + others)]
     if not rows:
@@ -76,9 +80,9 @@ for w in ("create", "stat", "lookup", "list", "unlink", "openclose"):
         return med, cols
     med, cols = fmt(0)
     print("%-10s %-7s %9.1f %9.1f %9.1f   %-24s %-24s" % (w, "us" if lat else "ops/s", med["hp"],
-          med["writeback"], med["wb-24h"], cols[0], cols[1]))
+          med[others[0]], med["wb-24h"], cols[0], cols[1]))
     med, cols = fmt(1)
-    print("%-10s %-7s %9.2f %9.2f %9.2f   %-24s %-24s" % ("", "cpu us", med["hp"], med["writeback"],
+    print("%-10s %-7s %9.2f %9.2f %9.2f   %-24s %-24s" % ("", "cpu us", med["hp"], med[others[0]],
           med["wb-24h"], cols[0], cols[1]))
 print("\n%s paired rounds of %s files (open+close: median latency of the pairs)." % (sys.argv[2], sys.argv[3]))
 print("First line of each workload: throughput (open+close: latency), median over the")
@@ -87,6 +91,7 @@ print("(> 1: faster than hp) with their quartiles.  Second line: daemon CPU us p
 print("operation, and the per-round ratios to hp (> 1: more CPU than hp).")
 PY
 	printf 'placement: daemons on CPU %s, clients on CPU %s; snagfs: %s\n' "${d_cpus:-any}" "${c_cpus:-any}" "$snagfs"
+	[ -n "$against" ] && printf 'alt (snagfs, wb-24h options): %s\n' "$against"
 	printf 'passthrough_hp: %s\n' "$hp_bin"
 	printf 'kernel %s, %d CPUs, load at end %s\n' "$(uname -r)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }

@@ -215,6 +215,36 @@ static void test_self_registry(void **state)
     assert_int_equal(fs_self_role(me), -1);
 }
 
+/* Threads that came and went leave the filter as it was, so a long-lived
+ * daemon (libfuse retires idle workers, the watchdog starts helpers) does
+ * not end up scanning the registry for every client's request. */
+static void test_self_filter_forgets_exited_threads(void **state)
+{
+    (void)state;
+    size_t before = fs_self_filter_used();
+    pid_t tids[200];
+    for (int i = 0; i < 200; i++) {
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, register_and_exit, NULL), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        tids[i] = atomic_load(&child_tid);
+    }
+    assert_int_equal(fs_self_filter_used(), before);
+    for (int i = 0; i < 200; i++)
+        assert_false(fs_self_is_own_thread(tids[i]));
+
+    /* A registered thread uses one bucket, and a tid in its bucket that
+     * is not it is still not ours (the filter only says "maybe"). */
+    pid_t me = fs_self_tid();
+    assert_int_equal(fs_self_register_thread(FS_ROLE_MAIN), 0);
+    assert_int_equal(fs_self_filter_used(), before + 1);
+    assert_true(fs_self_is_own_thread(me));
+    assert_false(fs_self_is_own_thread(me + FS_SELF_FILTER_SIZE));
+    fs_self_unregister_thread();
+    assert_int_equal(fs_self_filter_used(), before);
+    assert_false(fs_self_is_own_thread(me));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_mark_is_per_request),
         cmocka_unit_test(test_concurrent_no_torn_entries),
         cmocka_unit_test(test_self_registry),
+        cmocka_unit_test(test_self_filter_forgets_exited_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
