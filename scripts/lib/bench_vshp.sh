@@ -84,6 +84,18 @@ for w in ("create", "stat", "lookup", "list", "unlink", "openclose"):
     med, cols = fmt(1)
     print("%-10s %-7s %9.2f %9.2f %9.2f   %-24s %-24s" % ("", "cpu us", med["hp"], med[others[0]],
           med["wb-24h"], cols[0], cols[1]))
+if others[0] == "alt":
+    # The A/B itself: alt against wb-24h round by round, without hp's noise.
+    print("\nA/B, alt vs wb-24h in the same rounds: speed (> 1: alt faster), daemon CPU (> 1: alt costs more)")
+    for w in ("create", "stat", "lookup", "list", "unlink", "openclose"):
+        rows = [c for (ww, _), c in cells.items() if ww == w and "alt" in c and "wb-24h" in c]
+        sp = [(c["wb-24h"][0] / c["alt"][0]) if w == "openclose" else (c["alt"][0] / c["wb-24h"][0])
+              for c in rows if c["alt"][0] > 0 and c["wb-24h"][0] > 0]
+        cp = [c["alt"][1] / c["wb-24h"][1] for c in rows if c["wb-24h"][1] > 0]
+        if sp and cp:
+            q1, m, q3 = quart(sp)
+            c1, cm, c3 = quart(cp)
+            print("%-10s speed %.3f (%.3f .. %.3f)   cpu %.3f (%.3f .. %.3f)" % (w, m, q1, q3, cm, c1, c3))
 print("\n%s paired rounds of %s files (open+close: median latency of the pairs)." % (sys.argv[2], sys.argv[3]))
 print("First line of each workload: throughput (open+close: latency), median over the")
 print("rounds; the ratio columns are the median of the per-round speed ratios to hp")
