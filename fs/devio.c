@@ -19,6 +19,8 @@
  */
 #include "devio.h"
 
+#include "workers.h"
+
 #include <errno.h>
 #include <linux/fuse.h>
 #include <stddef.h>
@@ -65,8 +67,8 @@ static ssize_t devio_read(int fd, void *buf, size_t len, void *userdata)
     return n;
 }
 
-static ssize_t devio_writev(int fd, struct iovec *iov, int count,
-                            void *userdata)
+static ssize_t devio_writev_init(int fd, struct iovec *iov, int count,
+                                 void *userdata)
 {
     struct fs_devio *d = devio_of(userdata);
     uint64_t unique = atomic_load(&d->init_unique);
@@ -110,6 +112,20 @@ static ssize_t devio_writev(int fd, struct iovec *iov, int count,
     memcpy(copy, iov, (size_t)count * sizeof(*iov));
     copy[1].iov_base = reply.bytes;
     return writev(fd, copy, count);
+}
+
+/* Every message to the kernel: a reply (unique id not 0, unlike a
+ * notification) frees its worker for the next request (workers.c). It is
+ * counted free before the write: writing the reply wakes the client,
+ * which on the same CPU preempts the worker inside writev(), and the
+ * client's next request must not find the worker still counted busy. */
+static ssize_t devio_writev(int fd, struct iovec *iov, int count,
+                            void *userdata)
+{
+    if (count >= 1 && iov[0].iov_len >= sizeof(struct fuse_out_header) &&
+        ((const struct fuse_out_header *)iov[0].iov_base)->unique != 0)
+        fs_workers_replied();
+    return devio_writev_init(fd, iov, count, userdata);
 }
 
 static ssize_t devio_splice(int fdin, off_t *offin, int fdout, off_t *offout,

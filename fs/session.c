@@ -27,6 +27,7 @@
 #include "devio.h"
 #include "inject_seam.h"
 #include "paths.h"
+#include "workers.h"
 
 /* Forgotten inodes kept resolvable by default (--handle-cache): about
  * 7 MiB at ~110 bytes each, whatever the size of the tree. */
@@ -239,7 +240,11 @@ int fs_mount_loop(struct fs_mount *m)
     fs_creds_thread_setup();
     if (o->single_thread) {
         rc = fuse_session_loop(m->se);
+    } else if (!o->clone_fd && !o->max_idle_threads) {
+        rc = fs_workers_run(m->se, o->max_threads);
     } else {
+        /* Per-worker channels and retiring idle threads are libfuse's
+         * loop's (workers.c says why ours is the default). */
         struct fuse_loop_config *cfg = fuse_loop_cfg_create();
         if (!cfg)
             return -1;
