@@ -122,9 +122,9 @@ static ssize_t devio_writev_init(int fd, struct iovec *iov, int count,
 static ssize_t devio_writev(int fd, struct iovec *iov, int count,
                             void *userdata)
 {
-    if (count >= 1 && iov[0].iov_len >= sizeof(struct fuse_out_header) &&
-        ((const struct fuse_out_header *)iov[0].iov_base)->unique != 0)
-        fs_workers_replied();
+    if (count >= 1 && iov[0].iov_len >= sizeof(struct fuse_out_header))
+        fs_workers_replied(
+            ((const struct fuse_out_header *)iov[0].iov_base)->unique);
     return devio_writev_init(fd, iov, count, userdata);
 }
 

@@ -21,12 +21,12 @@
  *  - A worker that takes a request leaves the count; if it was the last
  *    one, it wakes a parked worker or starts a new one (up to
  *    max_threads) before serving, so a request that blocks never stops
- *    the reading. A worker that has served parks if more than
+ *    the reading. A worker that has served parks if at least
  *    FS_WORKERS_READERS are available without it (LIFO: the most recently
  *    busy thread is the next one woken), and reads otherwise.
  *  - A waker counts the woken or started thread itself, so two wakers
  *    racing do not both see "nobody left"; a worker parks only by a
- *    compare-and-swap that keeps the count above FS_WORKERS_READERS.
+ *    compare-and-swap that leaves FS_WORKERS_READERS in the count.
  *  - Workers are started with the termination signals blocked: they go to
  *    the thread in fs_workers_run(), as with libfuse's loop.
  *  - Cancellation is enabled only while a worker waits in read(). Stopping
@@ -46,13 +46,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include <linux/fuse.h>
+
 struct worker {
     struct fs_workers *pool;
     pthread_t thread;
     struct fuse_buf buf;
     pthread_cond_t wake; /* parked here, under pool->lock */
     bool woken;
-    bool counted; /* serving, and already back in pool->avail (replied) */
+    bool counted;    /* back in pool->avail (replied, or a forget) */
+    uint64_t unique; /* the request being served (0: not known) */
     struct worker *next_parked;
     struct worker *next;
 };
@@ -74,13 +77,21 @@ static void *worker_main(void *arg);
 
 static _Thread_local struct worker *tls_worker;
 
-void fs_workers_replied(void)
+static void count_ready(struct worker *w)
 {
-    struct worker *w = tls_worker;
-    if (w && !w->counted) {
+    if (!w->counted) {
         w->counted = true;
         atomic_fetch_add(&w->pool->avail, 1);
     }
+}
+
+void fs_workers_replied(uint64_t unique)
+{
+    /* Only the reply to this worker's own request: libfuse answers a stale
+     * INTERRUPT (EAGAIN) on the worker that found it, before the handler. */
+    struct worker *w = tls_worker;
+    if (w && unique != 0 && unique == w->unique)
+        count_ready(w);
 }
 
 /* Caller holds p->lock and has counted the new thread in p->avail. */
@@ -137,6 +148,13 @@ static bool park(struct fs_workers *p, struct worker *w)
 {
     pthread_mutex_lock(&p->lock);
     w->woken = false;
+    /* Everyone else took a request after this worker left the count: the
+     * wake they asked for found nobody parked, so read instead. */
+    if (!p->stopping && atomic_load(&p->avail) == 0) {
+        atomic_fetch_add(&p->avail, 1);
+        pthread_mutex_unlock(&p->lock);
+        return true;
+    }
     if (!p->stopping) {
         w->next_parked = p->parked;
         p->parked = w;
@@ -148,7 +166,7 @@ static bool park(struct fs_workers *p, struct worker *w)
     return reader;
 }
 
-/* Leave the count if more than FS_WORKERS_READERS stay in it. */
+/* Leave the count if FS_WORKERS_READERS stay in it without this worker. */
 static bool surplus(struct fs_workers *p)
 {
     int a = atomic_load(&p->avail);
@@ -177,11 +195,20 @@ static void *worker_main(void *arg)
             }
             break;
         }
-        w->counted = false;
-        if (atomic_fetch_sub(&p->avail, 1) == 1)
+        /* Forgets are quick and come in bursts: like libfuse, they do not
+         * take the worker out of the count. */
+        const struct fuse_in_header *in = NULL;
+        if (!(w->buf.flags & FUSE_BUF_IS_FD) &&
+            res >= (int)sizeof(struct fuse_in_header))
+            in = w->buf.mem;
+        w->unique = in ? in->unique : 0;
+        w->counted = in && (in->opcode == FUSE_FORGET ||
+                            in->opcode == FUSE_BATCH_FORGET);
+        if (!w->counted && atomic_fetch_sub(&p->avail, 1) == 1)
             reader_wanted(p);
         fuse_session_process_buf(p->se, &w->buf);
-        fs_workers_replied(); /* no reply (forget, parked call): now */
+        w->unique = 0;
+        count_ready(w); /* no reply of its own (parked, spliced): now */
         if (surplus(p) && !park(p, w))
             break;
     }

@@ -15,9 +15,10 @@
  * waits; it should receive the termination signals (workers block them). */
 int fs_workers_run(struct fuse_session *se, unsigned max_threads);
 
-/* The calling thread has written the reply to the request it serves (the
+/* The calling thread is about to write the reply with this unique id (the
  * /dev/fuse writev hook calls it for every reply; a no-op outside the
- * workers): it counts as ready for the next request from now on. */
-void fs_workers_replied(void);
+ * workers and for replies to other requests): from now on it counts as
+ * ready for the next request. */
+void fs_workers_replied(uint64_t unique);
 
 #endif
