@@ -114,8 +114,9 @@ static ssize_t devio_writev_init(int fd, struct iovec *iov, int count,
     return writev(fd, copy, count);
 }
 
-/* Every message to the kernel: a reply (unique id not 0, unlike a
- * notification) frees its worker for the next request (workers.c). It is
+/* Every message to the kernel goes past the worker pool: the reply to the
+ * request a worker is serving frees that worker for the next one
+ * (workers.c matches the unique id; notifications have none). It is
  * counted free before the write: writing the reply wakes the client,
  * which on the same CPU preempts the worker inside writev(), and the
  * client's next request must not find the worker still counted busy. */

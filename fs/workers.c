@@ -94,12 +94,13 @@ void fs_workers_replied(uint64_t unique)
         count_ready(w);
 }
 
-/* Caller holds p->lock and has counted the new thread in p->avail. */
+/* Start a worker, counted in p->avail from the start. Caller holds p->lock. */
 static bool worker_start(struct fs_workers *p)
 {
     struct worker *w = calloc(1, sizeof(*w));
     if (!w)
         return false;
+    atomic_fetch_add(&p->avail, 1);
     w->pool = p;
     pthread_cond_init(&w->wake, NULL);
     sigset_t block, old;
@@ -112,6 +113,7 @@ static bool worker_start(struct fs_workers *p)
     int rc = pthread_create(&w->thread, NULL, worker_main, w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
+        atomic_fetch_sub(&p->avail, 1);
         pthread_cond_destroy(&w->wake);
         free(w);
         return false;
@@ -135,9 +137,7 @@ static void reader_wanted(struct fs_workers *p)
             atomic_fetch_add(&p->avail, 1);
             pthread_cond_signal(&w->wake);
         } else if (p->nthreads < p->max_threads) {
-            atomic_fetch_add(&p->avail, 1);
-            if (!worker_start(p))
-                atomic_fetch_sub(&p->avail, 1);
+            (void)worker_start(p);
         }
     }
     pthread_mutex_unlock(&p->lock);
@@ -249,11 +249,8 @@ int fs_workers_run(struct fuse_session *se, unsigned max_threads)
     pthread_mutex_init(&p.lock, NULL);
     sem_init(&p.finished, 0, 0);
     pthread_mutex_lock(&p.lock);
-    for (int i = 0; i < FS_WORKERS_READERS; i++) {
-        atomic_fetch_add(&p.avail, 1);
-        if (!worker_start(&p))
-            atomic_fetch_sub(&p.avail, 1);
-    }
+    for (int i = 0; i < FS_WORKERS_READERS; i++)
+        (void)worker_start(&p);
     pthread_mutex_unlock(&p.lock);
     if (p.nthreads == 0)
         fuse_session_exit(se);
